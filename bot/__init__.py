@@ -1,0 +1,1 @@
+"""Composition root: configuration, the aiohttp app, the Teams adapter, CLI."""

@@ -1,0 +1,1 @@
+"""Conversation flows, card builders and UI text catalogs (sv, en)."""

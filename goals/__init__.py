@@ -1,0 +1,1 @@
+"""The goal-management domain. Standard library only (tests/unit/test_layering.py)."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy models of the goal domain (filled in by the storage work)."""
