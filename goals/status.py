@@ -1,0 +1,315 @@
+"""Is this goal behind, and why? What is still to report, and by when?
+
+Pure functions on a `GoalSnapshot` (DOMAIN.md, "What behind means"). Each `Reason`
+carries what a message needs (values, target, names, deadline), so the dialog layer
+never has to reload anything to explain an answer.
+
+Decisions on the edge cases (each one is pinned by a unit test):
+- "The year" is the latest year among the snapshot's periods (the snapshot holds the
+  year asked about and the year before); today's year when there are no periods.
+- Periods that have not started by `today` are ignored: nothing in them can be behind.
+- Latest assessment / forecast: the follow-up of the latest started period that has
+  one, whatever its state (a manager's draft "ej uppfyllt" is already news). A
+  forecast is superseded by an assessment made for the same or a later period: once
+  the year is assessed, its earlier forecasts say nothing more.
+- Indicator values come from `history` and the snapshot's follow-ups (the latter win
+  for the same period); a period's value without a total is "missing" and skipped.
+  History from periods outside the snapshot counts as older than any in it.
+- An indicator without a target cannot be off target and has no trend; a goal with
+  no indicators is judged on its assessments, activities and reports alone.
+- The trend is a least-squares line through this year's totals, placed at their
+  periods' end dates, projected to the end of the year's last period. It needs two
+  values and is only reported while the latest value is on target and the year's
+  last period has no value yet (off target already says more; a year-end value
+  needs no projection).
+- An activity's status is the latest started follow-up's report of it, else the
+  activity's own status; but done/cancelled on the activity itself always wins (an
+  older report cannot undo a completion). Past its end date and not done/cancelled →
+  overdue; otherwise marked delayed → delayed (one reason per activity).
+- A report is missing when an OPEN period's deadline has passed (deadline < today)
+  and the goal's follow-up is absent or neither submitted nor approved (returned
+  counts as missing). Closed periods are history: their gaps can no longer be
+  fixed here, so they do not keep a goal behind. Periods of years in which the goal
+  is not valid are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from goals.model import (
+    Activity,
+    ActivityStatus,
+    Direction,
+    FollowUp,
+    FollowUpState,
+    Fulfilment,
+    Indicator,
+    Measurement,
+    Period,
+)
+from goals.ports import GoalSnapshot
+
+REPORTED = (FollowUpState.SUBMITTED, FollowUpState.APPROVED)
+FINISHED = (ActivityStatus.DONE, ActivityStatus.CANCELLED)
+SHORT_OF_GOAL = (Fulfilment.PARTLY, Fulfilment.NOT)
+
+
+class ReasonKind(StrEnum):
+    ASSESSMENT = "assessment"
+    FORECAST = "forecast"
+    INDICATOR_OFF_TARGET = "indicator_off_target"
+    INDICATOR_TREND = "indicator_trend"
+    ACTIVITY_OVERDUE = "activity_overdue"
+    ACTIVITY_DELAYED = "activity_delayed"
+    REPORT_MISSING = "report_missing"
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: ReasonKind
+    period_id: int | None = None
+    indicator_id: int | None = None
+    activity_id: int | None = None
+    fulfilment: Fulfilment | None = None
+    value: float | None = None
+    target: float | None = None
+    projected: float | None = None
+    deadline: date | None = None  # a report's deadline, or an activity's end date
+    name: str = ""  # indicator/activity title or period kind ("T1"), for messages
+
+
+@dataclass(frozen=True)
+class Due:
+    goal_id: int
+    period: Period
+    state: FollowUpState | None  # None = not started
+
+
+# --- rules shared with goals.assessment ------------------------------------------
+
+
+def is_off_target(indicator: Indicator, value: float | None) -> bool:
+    """Is `value` on the wrong side of the indicator's target? REACH counts as
+    higher-is-better; no target or no value means nothing to judge."""
+    if indicator.target is None or value is None:
+        return False
+    if indicator.direction is Direction.DECREASE:
+        return value > indicator.target
+    return value < indicator.target
+
+
+def is_overdue(activity: Activity, status: ActivityStatus, today: date) -> bool:
+    return activity.end < today and status not in FINISHED
+
+
+def project(points: Sequence[tuple[float, float]], at: float) -> float | None:
+    """Least-squares line through (x, y) points, evaluated at `at`; None with fewer
+    than two distinct x values."""
+    n = len(points)
+    if n < 2:
+        return None
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    sxx = sum((x - mean_x) ** 2 for x, _ in points)
+    if sxx == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
+    return mean_y + slope * (at - mean_x)
+
+
+# --- behind ------------------------------------------------------------------------
+
+
+def behind_reasons(snapshot: GoalSnapshot, today: date) -> tuple[Reason, ...]:
+    started = sorted((p for p in snapshot.periods if p.start <= today), key=lambda p: p.start)
+    return (
+        *_assessment_reasons(snapshot, started),
+        *_indicator_reasons(snapshot, started, _year(snapshot, today)),
+        *_activity_reasons(snapshot, started, today),
+        *_missing_reports(snapshot, started, today),
+    )
+
+
+def is_behind(snapshot: GoalSnapshot, today: date) -> bool:
+    return bool(behind_reasons(snapshot, today))
+
+
+# How much each reason weighs; "ej uppfyllt" outweighs "delvis" of the same kind.
+_WEIGHT = {
+    (ReasonKind.ASSESSMENT, Fulfilment.NOT): 100,
+    (ReasonKind.ASSESSMENT, Fulfilment.PARTLY): 70,
+    (ReasonKind.FORECAST, Fulfilment.NOT): 80,
+    (ReasonKind.FORECAST, Fulfilment.PARTLY): 50,
+    (ReasonKind.REPORT_MISSING, None): 60,
+    (ReasonKind.INDICATOR_OFF_TARGET, None): 40,
+    (ReasonKind.ACTIVITY_OVERDUE, None): 30,
+    (ReasonKind.INDICATOR_TREND, None): 20,
+    (ReasonKind.ACTIVITY_DELAYED, None): 10,
+}
+_MAX_SUM = 9_999
+
+
+def severity(reasons: Sequence[Reason]) -> int:
+    """Larger = further behind. The worst single reason decides first, the sum of all
+    breaks ties, so one "ej uppfyllt" ranks above several delayed activities.
+    Independent of order; adding a reason never lowers it; 0 for no reasons."""
+    weights = [_weight(r) for r in reasons]
+    if not weights:
+        return 0
+    return max(weights) * (_MAX_SUM + 1) + min(sum(weights), _MAX_SUM)
+
+
+def _weight(reason: Reason) -> int:
+    if reason.kind in (ReasonKind.ASSESSMENT, ReasonKind.FORECAST):
+        return _WEIGHT.get((reason.kind, reason.fulfilment), _WEIGHT[(reason.kind, Fulfilment.PARTLY)])
+    return _WEIGHT[(reason.kind, None)]
+
+
+def _year(snapshot: GoalSnapshot, today: date) -> int:
+    return max((p.year for p in snapshot.periods), default=today.year)
+
+
+def _assessment_reasons(snapshot: GoalSnapshot, started: list[Period]) -> list[Reason]:
+    reasons: list[Reason] = []
+    latest_assessment: tuple[int, Period, FollowUp] | None = None
+    latest_forecast: tuple[int, Period, FollowUp] | None = None
+    for index, period in enumerate(started):
+        follow_up = snapshot.follow_ups.get(period.id)
+        if follow_up is None:
+            continue
+        if follow_up.assessment is not None:
+            latest_assessment = (index, period, follow_up)
+        if follow_up.forecast is not None:
+            latest_forecast = (index, period, follow_up)
+    if latest_assessment is not None:
+        _, period, follow_up = latest_assessment
+        if follow_up.assessment in SHORT_OF_GOAL:
+            reasons.append(
+                Reason(ReasonKind.ASSESSMENT, period_id=period.id, fulfilment=follow_up.assessment, name=period.kind)
+            )
+    if latest_forecast is not None:
+        index, period, follow_up = latest_forecast
+        superseded = latest_assessment is not None and latest_assessment[0] >= index
+        if follow_up.forecast in SHORT_OF_GOAL and not superseded:
+            reasons.append(
+                Reason(ReasonKind.FORECAST, period_id=period.id, fulfilment=follow_up.forecast, name=period.kind)
+            )
+    return reasons
+
+
+def _indicator_values(
+    snapshot: GoalSnapshot, indicator: Indicator, started: list[Period]
+) -> list[tuple[Period | None, float]]:
+    """(period, total) oldest first, skipping missing totals. Values of periods outside
+    the snapshot come first with period None; those of unstarted periods are ignored."""
+    by_period: dict[int, Measurement] = dict(snapshot.history.get(indicator.id, ()))
+    for period in started:
+        follow_up = snapshot.follow_ups.get(period.id)
+        if follow_up is not None and indicator.id in follow_up.indicator_values:
+            by_period[period.id] = follow_up.indicator_values[indicator.id]
+    in_snapshot = {p.id for p in snapshot.periods}
+    older = [(None, m.total) for pid, m in by_period.items() if pid not in in_snapshot and m.total is not None]
+    known = [(p, by_period[p.id].total) for p in started if p.id in by_period and by_period[p.id].total is not None]
+    return older + known
+
+
+def _indicator_reasons(snapshot: GoalSnapshot, started: list[Period], year: int) -> list[Reason]:
+    reasons: list[Reason] = []
+    year_periods = [p for p in snapshot.periods if p.year == year]
+    year_end = max((p.end for p in year_periods), default=None)
+    for indicator in snapshot.goal.indicators:
+        if indicator.target is None:
+            continue
+        values = _indicator_values(snapshot, indicator, started)
+        if not values:
+            continue
+        last_period, last_value = values[-1]
+        if is_off_target(indicator, last_value):
+            reasons.append(
+                Reason(
+                    ReasonKind.INDICATOR_OFF_TARGET,
+                    period_id=last_period.id if last_period else None,
+                    indicator_id=indicator.id,
+                    value=last_value,
+                    target=indicator.target,
+                    name=indicator.name,
+                )
+            )
+            continue
+        this_year = [(p, v) for p, v in values if p is not None and p.year == year]
+        if year_end is None or not this_year or this_year[-1][0].end >= year_end:
+            continue
+        projected = project([(p.end.toordinal(), v) for p, v in this_year], year_end.toordinal())
+        if projected is not None and is_off_target(indicator, projected):
+            reasons.append(
+                Reason(
+                    ReasonKind.INDICATOR_TREND,
+                    period_id=this_year[-1][0].id,
+                    indicator_id=indicator.id,
+                    value=last_value,
+                    target=indicator.target,
+                    projected=projected,
+                    deadline=year_end,
+                    name=indicator.name,
+                )
+            )
+    return reasons
+
+
+def activity_status(activity: Activity, reported: ActivityStatus | None) -> ActivityStatus:
+    """The status to judge by: the latest report, unless the activity itself is finished."""
+    if activity.status in FINISHED or reported is None:
+        return activity.status
+    return reported
+
+
+def _activity_reasons(snapshot: GoalSnapshot, started: list[Period], today: date) -> list[Reason]:
+    reasons: list[Reason] = []
+    reports = [snapshot.follow_ups[p.id].activity_statuses for p in started if p.id in snapshot.follow_ups]
+    for activity in snapshot.goal.activities:
+        reported = next((r[activity.id] for r in reversed(reports) if activity.id in r), None)
+        status = activity_status(activity, reported)
+        if is_overdue(activity, status, today):
+            kind = ReasonKind.ACTIVITY_OVERDUE
+        elif status is ActivityStatus.DELAYED:
+            kind = ReasonKind.ACTIVITY_DELAYED
+        else:
+            continue
+        reasons.append(Reason(kind, activity_id=activity.id, deadline=activity.end, name=activity.title))
+    return reasons
+
+
+def _missing_reports(snapshot: GoalSnapshot, started: list[Period], today: date) -> list[Reason]:
+    reasons: list[Reason] = []
+    for period in started:
+        if not period.is_open or period.deadline >= today or not snapshot.goal.is_valid_in(period.year):
+            continue
+        follow_up = snapshot.follow_ups.get(period.id)
+        if follow_up is None or follow_up.state not in REPORTED:
+            reasons.append(
+                Reason(ReasonKind.REPORT_MISSING, period_id=period.id, deadline=period.deadline, name=period.kind)
+            )
+    return reasons
+
+
+# --- still to report -----------------------------------------------------------------
+
+
+def still_to_report(snapshot: GoalSnapshot, today: date) -> list[Due]:
+    """Open, started periods (of years the goal is valid in) whose follow-up is not
+    submitted or approved — a returned one is to report again — soonest deadline first.
+    Periods that have not started are not yet reportable and are left out."""
+    due = [
+        Due(
+            goal_id=snapshot.goal.id,
+            period=period,
+            state=snapshot.follow_ups[period.id].state if period.id in snapshot.follow_ups else None,
+        )
+        for period in snapshot.periods
+        if period.is_open and period.start <= today and snapshot.goal.is_valid_in(period.year)
+    ]
+    return sorted((d for d in due if d.state not in REPORTED), key=lambda d: (d.period.deadline, d.period.start))
