@@ -1,0 +1,149 @@
+"""The bot's key/value state with e-tag optimistic concurrency, and the ledger of
+activities already processed.
+
+Both are written for several bot processes on one database: every check-and-write
+is a single conditional statement, never a read followed by a write."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from goals.errors import ConcurrencyConflict
+from storage.bot_tables import BotStateRow, ProcessedActivityRow
+
+UNCONDITIONAL = "*"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_etag() -> str:
+    return uuid.uuid4().hex
+
+
+def dialect_insert(session: AsyncSession, table: Any):
+    """`INSERT` with ON CONFLICT support for the session's database."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no upsert for database dialect {name!r}")
+
+
+class StateStore:
+    """Store items as JSON-able dicts under string keys, each with an e-tag that
+    changes on every write."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def read(self, keys: Iterable[str]) -> dict[str, tuple[dict, str]]:
+        """key -> (data, etag) for the keys that exist; missing keys are absent."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        async with self._sessionmaker() as session:
+            rows = await session.execute(
+                select(BotStateRow.key, BotStateRow.data, BotStateRow.etag).where(BotStateRow.key.in_(wanted))
+            )
+            return {key: (json.loads(data), etag) for key, data, etag in rows}
+
+    async def write(self, changes: dict[str, tuple[dict, str | None]]) -> dict[str, str]:
+        """Write every change in one transaction and return the new e-tags.
+
+        An e-tag of None or "*" overwrites whatever is stored. Any other e-tag must
+        match the stored one, else ConcurrencyConflict and nothing of the batch is
+        written. As in botbuilder's MemoryStorage and Cosmos DB storage, a
+        conditional write of a key that does not exist creates it."""
+        if not changes:
+            return {}
+        for key, (_, etag) in changes.items():
+            if etag == "":
+                raise ValueError(f"bot state {key!r}: empty e-tag (use None or '*' for an unconditional write)")
+        now = _utcnow()
+        new_etags: dict[str, str] = {}
+        async with self._sessionmaker() as session, session.begin():
+            for key, (data, etag) in changes.items():
+                new_etag = _new_etag()
+                text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                if etag is None or etag == UNCONDITIONAL:
+                    await self._upsert(session, key=key, text=text, new_etag=new_etag, now=now)
+                else:
+                    await self._conditional(session, key=key, text=text, etag=etag, new_etag=new_etag, now=now)
+                new_etags[key] = new_etag
+        return new_etags
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return
+        async with self._sessionmaker() as session, session.begin():
+            await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(wanted)))
+
+    @staticmethod
+    async def _upsert(session: AsyncSession, *, key: str, text: str, new_etag: str, now: datetime) -> None:
+        insert = dialect_insert(session, BotStateRow).values(key=key, etag=new_etag, data=text, updated_at=now)
+        await session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[BotStateRow.key],
+                set_={"etag": insert.excluded.etag, "data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
+            )
+        )
+
+    @staticmethod
+    async def _conditional(
+        session: AsyncSession, *, key: str, text: str, etag: str, new_etag: str, now: datetime
+    ) -> None:
+        updated = await session.execute(
+            update(BotStateRow)
+            .where(BotStateRow.key == key, BotStateRow.etag == etag)
+            .values(etag=new_etag, data=text, updated_at=now)
+        )
+        if updated.rowcount == 1:
+            return
+        # Nothing matched: either the key is gone (create it) or another writer
+        # changed it since it was read. The insert decides which, atomically.
+        inserted = await session.execute(
+            dialect_insert(session, BotStateRow)
+            .values(key=key, etag=new_etag, data=text, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[BotStateRow.key])
+        )
+        if inserted.rowcount != 1:
+            raise ConcurrencyConflict(message=f"bot state {key!r} was changed by another turn since it was read")
+
+
+class ActivityLedger:
+    """Remembers which activities were processed, so a redelivery is recognised."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def first_time(self, activity_id: str, *, channel_id: str) -> bool:
+        """True the first time an activity id is seen on a channel, False for every
+        later delivery, also when two deliveries race each other."""
+        async with self._sessionmaker() as session, session.begin():
+            inserted = await session.execute(
+                dialect_insert(session, ProcessedActivityRow)
+                .values(channel_id=channel_id, activity_id=activity_id, received_at=_utcnow())
+                .on_conflict_do_nothing(index_elements=[ProcessedActivityRow.channel_id, ProcessedActivityRow.activity_id])
+            )
+            return inserted.rowcount == 1
+
+    async def prune(self, *, older_than: datetime) -> int:
+        """Forget activities received before `older_than` (Teams only redelivers
+        within minutes); returns how many were removed."""
+        async with self._sessionmaker() as session, session.begin():
+            removed = await session.execute(
+                delete(ProcessedActivityRow).where(ProcessedActivityRow.received_at < older_than)
+            )
+            return removed.rowcount
