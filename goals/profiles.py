@@ -179,12 +179,13 @@ class _Parser:
         if not isinstance(data, dict):
             raise self.fail(field or "(top level)", "a table")
         prefix = f"{field}." if field else ""
-        for name, required in keys.items():
-            if required and name not in data:
-                raise self.fail(prefix + name, "a value (the key is missing)")
+        # Unknown keys first: a misspelt key is then named as such, not as a missing one.
         for name in data:
             if name not in keys:
                 raise self.fail(prefix + name, f"no such key; known keys: {', '.join(keys)}")
+        for name, required in keys.items():
+            if required and name not in data:
+                raise self.fail(prefix + name, "a value (the key is missing)")
         return data
 
     def text(self, value: Any, field: str) -> str:
