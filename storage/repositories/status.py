@@ -1,0 +1,249 @@
+"""The bulk read behind "which goals are behind?".
+
+A fixed number of statements whatever the number of goals (see STATEMENTS):
+owners and their roots, goals, the three goal-child tables, periods,
+follow-ups, their indicator values and activity statuses. Each is a Core select
+of just the columns the status rules need, filtered by the same owner/year
+condition as a subquery, so only the owner ids travel to the database, and they
+travel as one bound parameter (see `_sql.one_of`). Rows are turned into domain
+objects with plain tuple unpacking and enum lookups from dicts: on a department
+of ~500 goals the Python work, not the SQL, is what costs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from goals.model import (
+    Activity,
+    ActivityStatus,
+    CrossSectoral,
+    Direction,
+    ExpectedResult,
+    FollowUp,
+    FollowUpState,
+    Fulfilment,
+    Indicator,
+    Measurement,
+    Period,
+)
+from goals.ports import GoalSnapshot, StatusReader
+from storage.models import OrgNodeRow, PeriodRow
+from storage.repositories._sql import one_of, utc
+from storage.repositories.follow_ups import FOLLOW_UP_COLUMNS, FOLLOW_UPS, STATUSES, VALUES
+from storage.repositories.goals import (
+    ACTIVITIES,
+    ACTIVITY_COLUMNS,
+    GOAL_COLUMNS,
+    GOALS,
+    INDICATOR_COLUMNS,
+    INDICATORS,
+    RESULT_COLUMNS,
+    RESULTS,
+    to_goal,
+)
+from storage.repositories.periods import COLUMNS as PERIOD_COLUMNS
+
+STATEMENTS = 9  # what one snapshots() call costs; tests hold us to it
+
+_NODES = OrgNodeRow.__table__
+_PERIODS = PeriodRow.__table__
+_DIRECTION = {member.value: member for member in Direction}
+_ACTIVITY = {member.value: member for member in ActivityStatus}
+_STATE = {member.value: member for member in FollowUpState}
+_FULFILMENT = {member.value: member for member in Fulfilment}
+_FULFILMENT[None] = None
+_CROSS = {member.value: member for member in CrossSectoral}
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+class SqlStatusReader(StatusReader):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _rows(self, statement) -> list:
+        return (await self.session.execute(statement)).all()
+
+    async def snapshots(self, owner_ids: Sequence[int], year: int) -> list[GoalSnapshot]:
+        if not owner_ids:
+            return []
+        session = self.session
+        owners = await self._owners(owner_ids)
+        goal_filter = (
+            one_of(session, GOALS.c.owner_id, owner_ids) & (GOALS.c.valid_from <= year) & (GOALS.c.valid_to >= year)
+        )
+        goal_rows = await self._rows(select(*GOAL_COLUMNS).where(goal_filter).order_by(GOALS.c.owner_id, GOALS.c.number))
+        if not goal_rows:
+            return []
+        goal_ids = select(GOALS.c.id).where(goal_filter)
+
+        results: dict[int, list[ExpectedResult]] = defaultdict(list)
+        for goal_id, id_, text, direction, target, baseline in await self._rows(
+            select(*RESULT_COLUMNS).where(RESULTS.c.goal_id.in_(goal_ids)).order_by(RESULTS.c.position, RESULTS.c.id)
+        ):
+            results[goal_id].append(
+                ExpectedResult(
+                    id=id_, text=text, direction=_DIRECTION[direction], target_value=_float(target), baseline=_float(baseline)
+                )
+            )
+
+        indicators: dict[int, list[Indicator]] = defaultdict(list)
+        for goal_id, id_, code, name, unit, direction, target, baseline, split, kpi in await self._rows(
+            select(*INDICATOR_COLUMNS)
+            .where(INDICATORS.c.goal_id.in_(goal_ids))
+            .order_by(INDICATORS.c.position, INDICATORS.c.id)
+        ):
+            indicators[goal_id].append(
+                Indicator(
+                    id=id_,
+                    code=code,
+                    name=name,
+                    unit=unit,
+                    direction=_DIRECTION[direction],
+                    target=_float(target),
+                    baseline=_float(baseline),
+                    gender_split=bool(split),
+                    kpi_id=kpi,
+                )
+            )
+
+        activities: dict[int, list[Activity]] = defaultdict(list)
+        for goal_id, id_, title, start, end, status in await self._rows(
+            select(*ACTIVITY_COLUMNS)
+            .where(ACTIVITIES.c.goal_id.in_(goal_ids))
+            .order_by(ACTIVITIES.c.position, ACTIVITIES.c.id)
+        ):
+            activities[goal_id].append(Activity(id=id_, title=title, start=start, end=end, status=_ACTIVITY[status]))
+
+        root_ids = sorted({root_id for _, root_id in owners.values()})
+        periods_by_root: dict[int, list[Period]] = defaultdict(list)
+        period_start: dict[int, tuple] = {}
+        for row in await self._rows(
+            select(*PERIOD_COLUMNS)
+            .where(one_of(session, _PERIODS.c.root_id, root_ids), _PERIODS.c.year.in_((year - 1, year)))
+            .order_by(_PERIODS.c.start, _PERIODS.c.end, _PERIODS.c.id)
+        ):
+            id_, root_id, kind, period_year, start, end, deadline, is_open, is_year_end = row
+            periods_by_root[root_id].append(
+                Period(
+                    id=id_,
+                    root_id=root_id,
+                    kind=kind,
+                    year=period_year,
+                    start=start,
+                    end=end,
+                    deadline=deadline,
+                    is_open=bool(is_open),
+                    is_year_end=bool(is_year_end),
+                )
+            )
+            period_start[id_] = (start, end, id_)
+
+        follow_ups, history = await self._follow_ups(goal_ids, list(period_start), period_start)
+
+        snapshots = []
+        no_periods: tuple[Period, ...] = ()
+        periods_tuple = {root_id: tuple(periods) for root_id, periods in periods_by_root.items()}
+        for row in goal_rows:
+            goal_id = row[0]
+            owner_name, root_id = owners.get(row[4], ("", None))
+            goal_indicators = indicators.get(goal_id, ())
+            goal = to_goal(row, results.get(goal_id, ()), goal_indicators, activities.get(goal_id, ()))
+            snapshots.append(
+                GoalSnapshot(
+                    goal=goal,
+                    owner_name=owner_name,
+                    periods=periods_tuple.get(root_id, no_periods),
+                    follow_ups=follow_ups.get(goal_id, {}),
+                    history={
+                        indicator.id: tuple(history[indicator.id]) for indicator in goal_indicators if indicator.id in history
+                    },
+                )
+            )
+        return snapshots
+
+    async def _owners(self, owner_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+        """owner id -> (name, root id), walking up the tree in one recursive CTE."""
+        up = (
+            select(_NODES.c.id.label("owner_id"), _NODES.c.id, _NODES.c.parent_id, _NODES.c.name)
+            .where(one_of(self.session, _NODES.c.id, owner_ids))
+            .cte("up", recursive=True)
+        )
+        up = up.union_all(
+            select(up.c.owner_id, _NODES.c.id, _NODES.c.parent_id, up.c.name).join(up, _NODES.c.id == up.c.parent_id)
+        )
+        statement = select(up.c.owner_id, up.c.name, up.c.id).where(up.c.parent_id.is_(None))
+        return {owner_id: (name, root_id) for owner_id, name, root_id in await self._rows(statement)}
+
+    async def _follow_ups(self, goal_ids, period_ids: list[int], period_start: dict[int, tuple]):
+        """Follow-ups of these goals in these periods, by goal then period, and
+        each indicator's values over the periods, oldest first."""
+        follow_ups: dict[int, dict[int, FollowUp]] = defaultdict(dict)
+        history: dict[int, list[tuple[int, Measurement]]] = defaultdict(list)
+        if not period_ids:
+            return follow_ups, history
+        in_scope = FOLLOW_UPS.c.goal_id.in_(goal_ids) & one_of(self.session, FOLLOW_UPS.c.period_id, period_ids)
+        rows = await self._rows(select(*FOLLOW_UP_COLUMNS).where(in_scope))
+        if not rows:
+            return follow_ups, history
+        follow_up_ids = select(FOLLOW_UPS.c.id).where(in_scope)
+
+        values: dict[int, dict[int, Measurement]] = defaultdict(dict)
+        period_of = {row[0]: row[2] for row in rows}
+        measured: list[tuple[tuple, int, int, Measurement]] = []
+        for follow_up_id, indicator_id, total, women, men in await self._rows(
+            select(VALUES.c.follow_up_id, VALUES.c.indicator_id, VALUES.c.total, VALUES.c.women, VALUES.c.men).where(
+                VALUES.c.follow_up_id.in_(follow_up_ids)
+            )
+        ):
+            measurement = Measurement(_float(total), _float(women), _float(men))
+            values[follow_up_id][indicator_id] = measurement
+            period_id = period_of[follow_up_id]
+            measured.append((period_start[period_id], indicator_id, period_id, measurement))
+        measured.sort(key=lambda item: item[0])
+        for _, indicator_id, period_id, measurement in measured:
+            history[indicator_id].append((period_id, measurement))
+
+        statuses: dict[int, dict[int, ActivityStatus]] = defaultdict(dict)
+        for follow_up_id, activity_id, status in await self._rows(
+            select(STATUSES.c.follow_up_id, STATUSES.c.activity_id, STATUSES.c.status).where(
+                STATUSES.c.follow_up_id.in_(follow_up_ids)
+            )
+        ):
+            statuses[follow_up_id][activity_id] = _ACTIVITY[status]
+
+        for row in rows:
+            (id_, goal_id, period_id, state, assessment, forecast, analysis, actions, evidence_note, resource_use,
+             cross_sectoral, author_id, submitted_at, approver_id, decided_at, return_comment, version, updated_at,
+             updated_by) = row  # fmt: skip
+            follow_ups[goal_id][period_id] = FollowUp(
+                id=id_,
+                goal_id=goal_id,
+                period_id=period_id,
+                state=_STATE[state],
+                assessment=_FULFILMENT[assessment],
+                forecast=_FULFILMENT[forecast],
+                analysis=analysis,
+                actions=actions,
+                evidence_note=evidence_note,
+                resource_use=resource_use,
+                cross_sectoral={_CROSS[key]: text for key, text in cross_sectoral.items()} if cross_sectoral else {},
+                indicator_values=values.get(id_, {}),
+                activity_statuses=statuses.get(id_, {}),
+                author_id=author_id,
+                submitted_at=utc(submitted_at),
+                approver_id=approver_id,
+                decided_at=utc(decided_at),
+                return_comment=return_comment,
+                version=version,
+                updated_at=utc(updated_at),
+                updated_by=updated_by,
+            )
+        return follow_ups, history

@@ -1,0 +1,80 @@
+"""The SQL unit of work: one session, one transaction, per `async with`.
+
+    uow = uow_factory(sessionmaker)()
+    async with uow:
+        goal = await uow.goals.get(7)
+        await uow.audit.add(...)
+        await uow.commit()
+
+Leaving the block without `commit()` (or by an exception) rolls back, so a change
+and its audit row are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from goals.ports import UnitOfWork
+from storage.repositories import (
+    SqlAuditLog,
+    SqlFollowUpRepository,
+    SqlGoalRepository,
+    SqlOrgRepository,
+    SqlOutbox,
+    SqlPersonRepository,
+    SqlPeriodRepository,
+    SqlStatusReader,
+)
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already in use; take a new one from the factory")
+        session = self._sessionmaker()
+        self._session = session
+        self.orgs = SqlOrgRepository(session)
+        self.people = SqlPersonRepository(session)
+        self.goals = SqlGoalRepository(session)
+        self.periods = SqlPeriodRepository(session)
+        self.follow_ups = SqlFollowUpRepository(session)
+        self.status = SqlStatusReader(session)
+        self.audit = SqlAuditLog(session)
+        self.outbox = SqlOutbox(session)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._session
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+def uow_factory(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[[], SqlUnitOfWork]:
+    """What services and the bot are given: each call is a fresh unit of work."""
+
+    def make() -> SqlUnitOfWork:
+        return SqlUnitOfWork(sessionmaker)
+
+    return make
