@@ -2,15 +2,18 @@
 
 The reference itself is the JSON dict of botbuilder's ConversationReference as the
 bot serialises it (`ConversationReference.serialize()`, camelCase keys); storage only
-reads the conversation id and service URL out of it and hands it back unchanged."""
+reads the conversation id, service URL and channel id out of it and hands it back
+unchanged.
+
+A Teams channel message's conversation id names the thread ("19:…;messageid=…");
+to keep one reference per channel, the bot saves the channel's own id as
+conversation id (posts then start new threads there)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,12 +34,6 @@ class ConversationRef:
     reference: dict
     active: bool
     updated_at: datetime
-
-
-def _field(reference: dict, camel: str, snake: str) -> Any:
-    # serialize() gives camelCase; a dict built from the object's attributes gives
-    # snake_case. Both describe the same reference.
-    return reference.get(camel, reference.get(snake))
 
 
 class ReferenceStore:
@@ -62,8 +59,8 @@ class ReferenceStore:
             raise ValueError(f"conversation_type must be one of {CONVERSATION_TYPES}, not {conversation_type!r}")
         conversation = reference.get("conversation") or {}
         conversation_id = conversation.get("id")
-        service_url = _field(reference, "serviceUrl", "service_url")
-        channel_id = _field(reference, "channelId", "channel_id")
+        service_url = reference.get("serviceUrl")
+        channel_id = reference.get("channelId")
         if not conversation_id or not service_url or not channel_id:
             raise ValueError("a conversation reference needs conversation.id, serviceUrl and channelId")
         values = {
