@@ -10,8 +10,9 @@ Decisions on the edge cases (each one is pinned by a unit test):
 - Periods that have not started by `today` are ignored: nothing in them can be behind.
 - Latest assessment / forecast: the follow-up of the latest started period that has
   one, whatever its state (a manager's draft "ej uppfyllt" is already news). A
-  forecast is superseded by an assessment made for the same or a later period: once
-  the year is assessed, its earlier forecasts say nothing more.
+  forecast is superseded by an assessment of a later period, or by the assessment of
+  the year-end period it shares a follow-up with: once the year is assessed, its
+  forecasts say nothing more.
 - Indicator values come from `history` and the snapshot's follow-ups (the latter win
   for the same period); a period's value without a total is "missing" and skipped.
   History from periods outside the snapshot counts as older than any in it.
@@ -193,7 +194,11 @@ def _assessment_reasons(snapshot: GoalSnapshot, started: list[Period]) -> list[R
             )
     if latest_forecast is not None:
         index, period, follow_up = latest_forecast
-        superseded = latest_assessment is not None and latest_assessment[0] >= index
+        # Only an assessment of a later period, or the year-end assessment itself, makes
+        # a forecast old news; during the year both stand side by side.
+        superseded = latest_assessment is not None and (
+            latest_assessment[0] > index or (latest_assessment[0] == index and period.is_year_end)
+        )
         if follow_up.forecast in SHORT_OF_GOAL and not superseded:
             reasons.append(
                 Reason(ReasonKind.FORECAST, period_id=period.id, fulfilment=follow_up.forecast, name=period.kind)
