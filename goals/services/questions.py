@@ -1,0 +1,113 @@
+"""Read-only answers: the actor's goals, which are behind and why, what is left to report.
+
+All of them are scoped: a person sees the subtrees their roles open (goals.access),
+and a node asked about outside that scope is refused without saying whether it exists.
+The "behind" and "to report" answers come from one bulk read (uow.status.snapshots)
+and the pure status rules, so the chat answer and the rules can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from goals.access import Actor, managed_units_in, require_in_scope_in, root_of_in, scope_nodes_in
+from goals.model import Goal, OrgNode, Period
+from goals.periods import current_period
+from goals.ports import UnitOfWork
+from goals.status import Due, Reason, behind_reasons, severity, still_to_report
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOverview:
+    unit: OrgNode
+    goals: tuple[Goal, ...]
+    period: Period | None  # the period to report now; None if the root has none open
+
+
+@dataclass(frozen=True, slots=True)
+class BehindGoal:
+    goal: Goal
+    owner_name: str
+    reasons: tuple[Reason, ...]
+
+
+async def goals_overview(uow: UnitOfWork, *, actor: Actor, today: date) -> list[UnitOverview]:
+    """Per node in scope that owns goals (and every unit the actor manages, even
+    without goals): the goals valid in the current period's year, and that period."""
+    async with uow:
+        nodes = await scope_nodes_in(uow, actor=actor)
+        managed = {n.id for n in await managed_units_in(uow, actor=actor)}
+        by_root: dict[int, list[OrgNode]] = {}
+        root_cache: dict[int, int] = {}
+        for node in nodes:
+            root_id = await _root_id(uow, node, root_cache)
+            by_root.setdefault(root_id, []).append(node)
+        overviews: list[UnitOverview] = []
+        for root_id, root_nodes in by_root.items():
+            periods = [p for p in await uow.periods.for_root(root_id) if p.year in (today.year - 1, today.year)]
+            period = current_period(periods, today)
+            year = period.year if period else today.year
+            goals = await uow.goals.for_owners([n.id for n in root_nodes], year)
+            owned: dict[int, list[Goal]] = {}
+            for goal in goals:
+                owned.setdefault(goal.owner_id, []).append(goal)
+            overviews.extend(
+                UnitOverview(unit=node, goals=tuple(owned.get(node.id, ())), period=period)
+                for node in root_nodes
+                if node.id in owned or node.id in managed
+            )
+        return overviews
+
+
+async def behind_goals(
+    uow: UnitOfWork, *, actor: Actor, today: date, node_id: int | None = None
+) -> list[BehindGoal]:
+    """Goals behind in the actor's scope (or below `node_id`, which must be in it),
+    most behind first; ties by owner name, goal number, id so pages stay stable."""
+    async with uow:
+        owner_ids = await _owner_ids(uow, actor, node_id)
+        snapshots = await uow.status.snapshots(owner_ids, today.year) if owner_ids else []
+        behind: list[tuple[int, BehindGoal]] = []
+        for snapshot in snapshots:
+            reasons = behind_reasons(snapshot, today)
+            if reasons:
+                item = BehindGoal(goal=snapshot.goal, owner_name=snapshot.owner_name, reasons=tuple(reasons))
+                behind.append((severity(reasons), item))
+        behind.sort(key=lambda pair: (-pair[0], pair[1].owner_name, pair[1].goal.number, pair[1].goal.id))
+        return [item for _, item in behind]
+
+
+async def left_to_report(uow: UnitOfWork, *, actor: Actor, today: date) -> list[tuple[Goal, OrgNode, Due]]:
+    """Every open period's follow-up in scope not yet submitted or approved,
+    earliest deadline first (then owner name, goal number)."""
+    async with uow:
+        nodes = {n.id: n for n in await scope_nodes_in(uow, actor=actor)}
+        snapshots = await uow.status.snapshots(list(nodes), today.year) if nodes else []
+        due = [
+            (snapshot.goal, nodes[snapshot.goal.owner_id], item)
+            for snapshot in snapshots
+            for item in still_to_report(snapshot, today)
+        ]
+        due.sort(key=lambda t: (t[2].period.deadline, t[1].name, t[0].number, t[0].id, t[2].period.id))
+        return due
+
+
+async def _owner_ids(uow: UnitOfWork, actor: Actor, node_id: int | None) -> Sequence[int]:
+    if node_id is None:
+        return [n.id for n in await scope_nodes_in(uow, actor=actor)]
+    # Scope is a union of whole subtrees, so everything below an in-scope node is in scope.
+    node = await require_in_scope_in(uow, actor=actor, node_id=node_id)
+    return [n.id for n in await uow.orgs.subtree(node.id)]
+
+
+async def _root_id(uow: UnitOfWork, node: OrgNode, cache: dict[int, int]) -> int:
+    # Scope nodes come parents first, so a node's parent is usually cached already.
+    if node.parent_id is None:
+        cache[node.id] = node.id
+    elif node.parent_id in cache:
+        cache[node.id] = cache[node.parent_id]
+    else:
+        cache[node.id] = (await root_of_in(uow, node_id=node.id)).id
+    return cache[node.id]
