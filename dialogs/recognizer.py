@@ -1,0 +1,722 @@
+"""Offline intent recognition and entity extraction for what managers type to Målkoll.
+
+No external AI service: weighted keyword/phrase patterns per intent in Swedish and English,
+typo tolerance with rapidfuzz, and fuzzy matching of the unit, goal and indicator names the
+caller passes in a `Vocabulary` (the names in the user's scope). Everything is folded by
+dialogs.normalize first, so "vilka mal ligger efter", "VILKA MÅL LIGGER EFTER" and "vilka maal
+ligger efter" are the same question.
+
+The result is a `Recognition`; an ambiguous name yields several ids (the dialog asks which one)
+and text that matches nothing is `Intent.UNKNOWN` (the dialog says what can be asked).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from dialogs.normalize import fold, stem
+
+
+class Intent(StrEnum):
+    HELP = "help"
+    MENU = "menu"
+    GREETING = "greeting"
+    REPORT = "report"
+    CONTINUE = "continue"
+    CANCEL = "cancel"
+    EDIT = "edit"
+    BEHIND = "behind"
+    GOAL_STATUS = "goal_status"
+    UNIT_STATUS = "unit_status"
+    LEFT_TO_REPORT = "left_to_report"
+    DEADLINE = "deadline"
+    NOT_REPORTED = "not_reported"
+    TREND = "trend"
+    SUMMARY = "summary"
+    LINK_CHANNEL = "link_channel"
+    EXPORT = "export"
+    SNOOZE = "snooze"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Names the user may refer to: ids -> display names, goal id -> goal number."""
+
+    units: dict[int, str] = field(default_factory=dict)
+    goals: dict[int, str] = field(default_factory=dict)
+    goal_numbers: dict[int, int] = field(default_factory=dict)
+    indicators: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    intent: Intent
+    score: float
+    language: str  # "sv" | "en"
+    unit_ids: tuple[int, ...] = ()
+    goal_ids: tuple[int, ...] = ()
+    indicator_ids: tuple[int, ...] = ()
+    period: str | None = None  # "T1","T2","T3","interim","annual","last_year","this_year"
+
+
+# --- intent patterns -------------------------------------------------------------------
+#
+# A pattern is a phrase of folded words that must occur in this order and next to each
+# other; "word*" matches any word starting with "word" (inflections, compounds) and "..."
+# allows up to three other words in between. Weights say how sure a pattern makes us; the
+# strongest matching pattern wins, so a specific phrase ("avbryt rapporteringen") beats a
+# generic cue ("rapporter*"). STATUS is internal: "hur går det för X" becomes GOAL_STATUS,
+# UNIT_STATUS or BEHIND depending on what X is.
+
+_STATUS = "status"
+
+_PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
+    Intent.HELP: (
+        ("hjälp*", 1.0), ("help", 1.0), ("vad kan du", 0.9), ("vad kan jag fråga", 1.1),
+        ("vad kan jag", 0.7), ("what can i ask", 1.1), ("what can you", 1.0),
+        ("hur funkar", 0.9), ("hur fungerar", 0.9), ("how does this work", 1.0),
+        ("how do i use", 0.9), ("hur använder jag", 0.9), ("vilka frågor", 0.9),
+        ("kommando*", 0.8), ("commands", 0.8), ("instruktion*", 0.7), ("instructions", 0.7),
+    ),
+    Intent.MENU: (
+        ("meny*", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
+        ("visa alternativ*", 0.9), ("alternativ*", 0.6), ("options", 0.7),
+    ),
+    Intent.GREETING: (
+        ("hej", 0.8), ("hejsan", 0.8), ("hallå", 0.8), ("tjena", 0.8), ("tjenare", 0.8),
+        ("tjabba", 0.8), ("tja", 0.7), ("god morgon", 0.8), ("god dag", 0.8),
+        ("godmorgon", 0.8), ("hello", 0.8), ("hi", 0.7), ("hey", 0.7),
+        ("good morning", 0.8), ("good afternoon", 0.8),
+    ),
+    Intent.REPORT: (
+        ("rapporter*", 0.8), ("report", 0.8), ("reporting", 0.7), ("uppföljning*", 0.4),
+        ("starta ... uppföljning*", 1.0), ("fyll i", 0.9), ("fyll* ... uppföljning*", 1.0),
+        ("lämna ... uppföljning*", 1.0), ("lämna in", 0.9), ("börja ... rapporter*", 1.0),
+        ("submit", 0.9), ("start ... follow", 1.0), ("fill in", 0.9), ("follow up", 0.4),
+    ),
+    Intent.CONTINUE: (
+        ("fortsätt*", 1.0), ("gå vidare", 0.9), ("continue", 1.0), ("resume", 1.0),
+        ("ta upp där", 0.9), ("där jag slutade", 0.9), ("där jag var", 0.9),
+        ("where i left", 0.9), ("carry on", 0.9),
+    ),
+    Intent.CANCEL: (
+        ("avbryt*", 1.1), ("sluta", 1.0), ("glöm det", 1.0), ("stopp*", 1.0), ("stop", 1.0),
+        ("avsluta", 1.0), ("cancel", 1.1), ("never mind", 1.0), ("nevermind", 1.0),
+        ("abort", 1.0), ("quit", 0.9), ("exit", 0.8),
+    ),
+    Intent.EDIT: (
+        ("ändr*", 1.0), ("rätta*", 0.9), ("korriger*", 1.0), ("edit", 1.0),
+        ("change", 0.9), ("skrivit fel", 1.0), ("uppdatera", 0.8), ("update", 0.8),
+        ("modify", 0.9), ("correct", 0.8),
+    ),
+    Intent.BEHIND: (
+        ("ligger efter", 1.2), ("ligg* efter", 1.2), ("låg efter", 1.2), ("släp*", 1.1),
+        ("off track", 1.2), ("behind", 1.2), ("lagging", 1.2), ("not on track", 1.3),
+        ("ej uppfyll*", 1.0), ("inte uppfyll*", 1.0), ("uppfylls inte", 1.0),
+        ("röda", 1.0), ("i fara", 1.0), ("at risk", 1.0), ("problem*", 0.8),
+        ("inte ... nås", 1.0), ("not ... met", 1.0), ("efter plan*", 1.0),
+    ),
+    _STATUS: (
+        ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
+        ("status*", 1.0), ("läget", 0.8), ("hur mår", 1.0), ("hur ser det ut", 1.0),
+        ("överblick", 0.9), ("uppfyll*", 0.8), ("how is", 0.9), ("how are we doing", 1.0),
+        ("how are", 0.7), ("doing", 0.5), ("how ... going", 0.9),
+    ),
+    Intent.LEFT_TO_REPORT: (
+        ("kvar ... rapporter*", 1.3), ("har jag kvar", 1.2), ("jag kvar", 1.1),
+        ("återstår", 1.1), ("är kvar", 1.0), ("saknas i min", 1.1),
+        ("jag inte rapporter*", 1.3), ("måste jag rapporter*", 1.1), ("något kvar", 1.1),
+        ("kvar att göra", 1.2), ("left to report", 1.3), ("have left", 1.1),
+        ("outstanding", 1.0), ("still need", 1.1), ("do i still", 1.0), ("to do list", 1.0),
+    ),
+    Intent.DEADLINE: (
+        ("deadline*", 1.2), ("sista dag*", 1.2), ("sista datum", 1.2), ("när ska", 1.0),
+        ("vara inne", 1.1), ("vara klar", 1.0), ("när måste", 1.3), ("hur lång tid", 1.1),
+        ("when is", 0.7), ("due", 1.0), ("när stänger", 1.2), ("stänger", 0.9),
+        ("vilket datum", 1.1), ("inlämn*", 0.6), ("senast", 0.8), ("by when", 1.0),
+    ),
+    Intent.NOT_REPORTED: (
+        ("enhet* ... inte rapporter*", 1.4), ("vem har inte", 1.3), ("vilka har inte", 1.3),
+        ("inte rapporter*", 1.0), ("ej rapporter*", 1.0), ("ej lämnat", 1.2),
+        ("inte lämnat", 1.2), ("enhet* saknar", 1.3), ("saknade rapport*", 1.3),
+        ("saknar rapport*", 1.2), ("not reported", 1.2), ("havent reported", 1.3),
+        ("hasnt reported", 1.3), ("have not reported", 1.3), ("missing report*", 1.3),
+        ("who hasnt", 1.2), ("units ... not ... reported", 1.4),
+    ),
+    Intent.TREND: (
+        ("trend*", 1.2), ("utveckl*", 1.0), ("diagram*", 1.2), ("graf*", 1.1),
+        ("kurva", 1.0), ("chart", 1.2), ("graph", 1.2), ("förändrat*", 1.0),
+        ("förändring*", 0.9), ("över tid", 1.0), ("over time", 1.0), ("historik", 1.0),
+        ("history", 0.8), ("development", 0.9),
+    ),
+    Intent.SUMMARY: (
+        ("sammanfatt*", 1.2), ("sammanställ*", 1.1), ("summary", 1.2), ("summari*", 1.2),
+        ("lägesrapport*", 1.2), ("lägesbild", 1.1), ("översikt", 1.0), ("overview", 1.0),
+    ),
+    Intent.LINK_CHANNEL: (
+        ("koppla ... kanal*", 1.4), ("kanal* till", 1.2), ("anslut ... kanal*", 1.4),
+        ("link ... channel", 1.4), ("connect ... channel", 1.4), ("channel to", 1.1),
+    ),
+    Intent.EXPORT: (
+        ("export*", 1.2), ("excel*", 1.1), ("ladda ner", 1.1), ("download", 1.1),
+        ("spreadsheet", 1.0), ("kalkylark", 1.0), ("xlsx", 1.1),
+    ),
+    Intent.SNOOZE: (
+        ("påminn*", 1.3), ("skjut upp", 1.3), ("snooze", 1.3), ("remind", 1.2),
+        ("inte nu", 0.9), ("senare", 0.5), ("later", 0.5),
+    ),
+}
+
+_GAP = "..."
+_MAX_GAP = 3
+_UNKNOWN_BELOW = 0.5
+_FULL_SCORE = 1.2  # a pattern this strong means "certain"
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    text: str
+    prefix: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    label: str
+    specs: tuple[_Spec | None, ...]  # None = gap
+    weight: float
+
+
+def _compile_patterns() -> tuple[list[_Pattern], dict[str, list[_Spec]], list[str]]:
+    patterns: list[_Pattern] = []
+    for label, items in _PATTERNS.items():
+        for phrase, weight in items:
+            specs: list[_Spec | None] = []
+            for word in phrase.split():
+                if word == _GAP:
+                    specs.append(None)
+                    continue
+                prefix = word.endswith("*")
+                specs.append(_Spec(fold(word.rstrip("*")), prefix))
+            patterns.append(_Pattern(str(label), tuple(specs), weight))
+    by_prefix: dict[str, list[_Spec]] = {}
+    for p in patterns:
+        for s in p.specs:
+            if s is not None:
+                by_prefix.setdefault(s.text, [])
+                if s not in by_prefix[s.text]:
+                    by_prefix[s.text].append(s)
+    keywords = sorted(by_prefix)
+    return patterns, by_prefix, keywords
+
+
+_COMPILED: tuple[list[_Pattern], dict[str, list[_Spec]], list[str]] | None = None
+
+
+def _compiled() -> tuple[list[_Pattern], dict[str, list[_Spec]], list[str]]:
+    global _COMPILED
+    if _COMPILED is None:
+        _COMPILED = _compile_patterns()
+    return _COMPILED
+
+
+def _spec_matches(spec: _Spec, token: str) -> bool:
+    return token.startswith(spec.text) if spec.prefix else token == spec.text
+
+
+@lru_cache(maxsize=4096)
+def _keyword_form(token: str) -> str:
+    """The token, or the keyword it is a likely typo of ("rapporetra" -> "rapportera")."""
+    _, by_text, keywords = _compiled()
+    for kw_specs in (by_text.get(token[:k]) for k in range(1, len(token) + 1)):
+        if kw_specs and any(_spec_matches(s, token) for s in kw_specs):
+            return token
+    if len(token) < 5 or token.isdigit():
+        return token
+    best: tuple[float, str] | None = None
+    for kw in keywords:
+        if len(kw) < 4 or abs(len(kw) - len(token)) > 4 and not any(
+            s.prefix for s in by_text[kw]
+        ):
+            continue
+        score = fuzz.ratio(token, kw)
+        if any(s.prefix for s in by_text[kw]) and len(token) > len(kw):
+            # a typo inside an inflected or compound form: compare the leading part
+            score = max(score, fuzz.ratio(token[: len(kw)], kw))
+        if score >= 80 and (best is None or score > best[0]):
+            best = (score, kw)
+    return best[1] if best else token
+
+
+def _intent_scores(words: list[str], blocked: set[int]) -> dict[str, tuple[float, set[int]]]:
+    """label -> (score, positions of the words that matched its best pattern)."""
+    patterns, _, _ = _compiled()
+    forms = [None if i in blocked else _keyword_form(w) for i, w in enumerate(words)]
+    scores: dict[str, tuple[float, set[int]]] = {}
+    for pattern in patterns:
+        used = _find(pattern.specs, forms)
+        if used is None:
+            continue
+        best, best_used = scores.get(pattern.label, (0.0, set()))
+        if pattern.weight > best:
+            # a second, different cue for the same intent adds a little confidence
+            scores[pattern.label] = (pattern.weight + (0.05 if best else 0.0), used)
+        else:
+            scores[pattern.label] = (best + 0.05, best_used | used)
+    return scores
+
+
+def _find(specs: tuple[_Spec | None, ...], forms: list[str | None]) -> set[int] | None:
+    first = specs[0]
+    assert first is not None
+    for start, form in enumerate(forms):
+        if form is None or not _spec_matches(first, form):
+            continue
+        used = _match_from(specs, 1, forms, start + 1, {start})
+        if used is not None:
+            return used
+    return None
+
+
+def _match_from(
+    specs: tuple[_Spec | None, ...], k: int, forms: list[str | None], pos: int, used: set[int]
+) -> set[int] | None:
+    if k == len(specs):
+        return used
+    spec = specs[k]
+    if spec is None:
+        for skip in range(_MAX_GAP + 1):
+            found = _match_from(specs, k + 1, forms, pos + skip, used)
+            if found is not None:
+                return found
+        return None
+    if pos < len(forms) and forms[pos] is not None and _spec_matches(spec, forms[pos]):
+        return _match_from(specs, k + 1, forms, pos + 1, used | {pos})
+    return None
+
+
+# --- periods and goal numbers ---------------------------------------------------------
+
+_ORDINALS = {
+    "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "femte": 5, "sjatte": 6,
+    "sjunde": 7, "attonde": 8, "nionde": 9, "tionde": 10, "first": 1, "second": 2,
+    "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
+}
+_TERTIAL_WORDS = {"1": "T1", "2": "T2", "3": "T3", "ett": "T1", "tva": "T2", "tre": "T3",
+                  "one": "T1", "two": "T2", "three": "T3"}
+_GOAL_WORDS = {"mal", "malet", "malen", "malnummer", "goal", "goals"}
+_NUMBER_WORDS = {"nr", "nummer", "number", "no", "num"}
+_PERIOD_PREFIXES = (
+    ("delar", "interim"), ("interim", "interim"), ("halvar", "interim"),
+    ("arsanalys", "annual"), ("arsrapport", "annual"), ("arsredovisning", "annual"),
+    ("arsbokslut", "annual"), ("bokslut", "annual"), ("verksamhetsberattelse", "annual"),
+    ("helar", "annual"), ("annual", "annual"),
+)
+_PERIOD_PHRASES = (
+    (("forra", "aret"), "last_year"), (("forra", "ar"), "last_year"), (("i", "fjol"), "last_year"),
+    (("ifjol",), "last_year"), (("last", "year"), "last_year"),
+    (("foregaende", "ar"), "last_year"), (("foregaende", "aret"), "last_year"),
+    (("previous", "year"), "last_year"), (("i", "ar"), "this_year"), (("iar",), "this_year"),
+    (("this", "year"), "this_year"), (("innevarande", "ar"), "this_year"),
+    (("current", "year"), "this_year"), (("year", "end"), "annual"),
+)
+
+
+def _find_period(words: list[str]) -> tuple[str | None, set[int]]:
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w == "t" and nxt in ("1", "2", "3"):
+            return "T" + nxt, {i, i + 1}
+        if w.startswith("tertial"):
+            if nxt in _TERTIAL_WORDS:
+                return _TERTIAL_WORDS[nxt], {i, i + 1}
+            prev = words[i - 1] if i else ""
+            if _ORDINALS.get(prev) in (1, 2, 3):
+                return f"T{_ORDINALS[prev]}", {i - 1, i}
+        for prefix, period in _PERIOD_PREFIXES:
+            if w.startswith(prefix):
+                return period, {i}
+    for i in range(len(words)):
+        for phrase, period in _PERIOD_PHRASES:
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                return period, set(range(i, i + len(phrase)))
+    return None, set()
+
+
+def _find_goal_numbers(words: list[str]) -> tuple[list[int], set[int]]:
+    numbers: list[int] = []
+    used: set[int] = set()
+    for i, w in enumerate(words):
+        if w in _GOAL_WORDS:
+            j = i + 1
+            if j < len(words) and words[j] in _NUMBER_WORDS:
+                j += 1
+            if j < len(words) and words[j].isdigit() and len(words[j]) <= 4:
+                numbers.append(int(words[j]))
+                used |= set(range(i, j + 1))
+                # "mål 3 och 4", "goals 2, 5 and 7"
+                j += 1
+                while j + 1 < len(words) and words[j] in ("och", "and", "samt", "eller", "or"):
+                    if not words[j + 1].isdigit() or len(words[j + 1]) > 4:
+                        break
+                    numbers.append(int(words[j + 1]))
+                    used |= {j, j + 1}
+                    j += 2
+                while j < len(words) and words[j].isdigit() and len(words[j]) <= 4:
+                    numbers.append(int(words[j]))
+                    used.add(j)
+                    j += 1
+            elif i > 0 and words[i - 1] in _ORDINALS and w in ("malet", "goal"):
+                numbers.append(_ORDINALS[words[i - 1]])
+                used |= {i - 1, i}
+    return numbers, used
+
+
+# --- names: units, goals, indicators --------------------------------------------------
+
+# English words for Swedish names, so "trend for sick leave" finds "Sjukfrånvaro".
+_GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
+    (tuple(fold(en).split()), tuple(fold(sv).split()))
+    for en, sv in (
+        ("sick leave", "sjukfrånvaro"), ("sickness absence", "sjukfrånvaro"),
+        ("staff turnover", "personalomsättning"), ("turnover", "personalomsättning"),
+        ("library", "biblioteket"), ("climate impact", "klimatpåverkan"),
+        ("climate", "klimat"), ("home care", "hemtjänst"), ("home help", "hemtjänst"),
+        ("preschool", "förskola"), ("school", "skola"), ("elderly care", "äldreomsorg"),
+        ("nursing home", "äldreboende"), ("youth centre", "fritidsgård"),
+        ("youth center", "fritidsgård"), ("satisfied", "nöjda"), ("users", "brukare"),
+        ("share", "andel"), ("visitors", "besökare"), ("budget deviation", "budgetavvikelse"),
+        ("energy", "energi"), ("falls", "fallolyckor"), ("digitalisation", "digitalisering"),
+        ("digitalization", "digitalisering"), ("economy", "ekonomi"),
+        ("participation", "delaktighet"), ("north", "norr"), ("south", "söder"),
+        ("west", "väster"), ("east", "öster"), ("family centre", "familjecentralen"),
+        ("children", "barn"), ("safe", "trygga"), ("relatives", "anhöriga"),
+    )
+)
+
+# Words in names that identify nothing ("Ekonomi i balans", "Barn och unga").
+_NAME_STOPWORDS = frozenset(
+    stem(w)
+    for w in (
+        "och i en ett for av med som ska sin sig har ha vara till pa den det de att om "
+        "the of and in on to a an alla fler"
+    ).split()
+)
+# Words of a question that never name a unit, goal or indicator.
+_QUESTION_STOPWORDS = frozenset(
+    stem(w)
+    for w in (
+        "och i en ett for av med som ska sin sig har ha vara till pa den det de att om "
+        "the of and in on to a an is are for my me our we vi jag mig min mina vara "
+        "hur vad vilka vilken vem nar var gar gick ligger ser ut visa show how what which "
+        "mal malet malen goal goals enhet enheten enheter enheterna unit units avdelning "
+        "avdelningen department forvaltning forvaltningen kanal kanalen channel "
+        "uppfoljning uppfoljningen rapport rapporten report period tertial ar aret year "
+        "status trend trenden indikator indikatorn indicator vardet value "
+        "inte ej not no ja nej yes tack please pls kan can"
+    ).split()
+)
+
+_MIN_DISTINCTIVE = 0.7  # a name needs one matched word at least this distinctive
+_TIE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    kind: str
+    entity_id: int
+    score: float  # sum over matched words of quality x distinctiveness
+    coverage: float  # share of the name's weight that was matched
+    positions: frozenset[int]
+
+
+class _NameIndex:
+    """Words of one kind of name (units, goals or indicators), weighted by rarity."""
+
+    def __init__(self, kind: str, names: dict[int, str]) -> None:
+        self.kind = kind
+        self.words_of: dict[int, tuple[str, ...]] = {}
+        doc_freq: dict[str, int] = {}
+        for entity_id, name in names.items():
+            words = tuple(dict.fromkeys(
+                s for s in (stem(t) for t in fold(name).split()) if s not in _NAME_STOPWORDS
+            ))
+            self.words_of[entity_id] = words
+            for w in words:
+                doc_freq[w] = doc_freq.get(w, 0) + 1
+        n = max(len(names), 1)
+        norm = math.log(1 + n)
+        # 1.0 for a word in one name; falls toward 0 for words in many names
+        self.weight = {w: math.log(1 + n / df) / norm for w, df in doc_freq.items()}
+        # a word in at most two names identifies well even in a small vocabulary
+        self.distinctive = {
+            w for w, df in doc_freq.items() if df <= 2 or self.weight[w] >= _MIN_DISTINCTIVE
+        }
+        self.entities_with: dict[str, list[int]] = {}
+        for entity_id, words in self.words_of.items():
+            for w in words:
+                self.entities_with.setdefault(w, []).append(entity_id)
+        self.sorted_words = sorted(self.entities_with)
+        self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def matches(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Name words that `word` (a stemmed query word) may stand for, with quality 0..1."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        found: dict[str, float] = {}
+        if word in self.entities_with:
+            found[word] = 1.0
+        if len(word) >= 4:
+            # compounds and inflections: "klimat" ~ "klimatpaverkan", "sjukfranvaron" ~ "sjukfranvaro"
+            i = bisect_left(self.sorted_words, word)
+            while i < len(self.sorted_words) and self.sorted_words[i].startswith(word):
+                found.setdefault(self.sorted_words[i], 0.8)
+                i += 1
+            for k in range(4, len(word)):
+                if word[:k] in self.entities_with and k >= len(word) - 6:
+                    found.setdefault(word[:k], 0.8)
+        if len(word) >= 5:
+            for name_word, score, _ in process.extract(
+                word, self.sorted_words, scorer=fuzz.ratio, score_cutoff=84, limit=5
+            ):
+                found.setdefault(name_word, 0.9 * score / 100)
+        result = tuple(found.items())
+        if len(self._cache) < 20000:
+            self._cache[word] = result
+        return result
+
+    def candidates(self, query: list[tuple[int, str]]) -> list[_Candidate]:
+        hits: dict[int, dict[str, tuple[float, int]]] = {}  # entity -> name word -> (q, pos)
+        for pos, word in query:
+            for name_word, quality in self.matches(word):
+                for entity_id in self.entities_with[name_word]:
+                    per = hits.setdefault(entity_id, {})
+                    if quality > per.get(name_word, (0.0, -1))[0]:
+                        per[name_word] = (quality, pos)
+        result: list[_Candidate] = []
+        for entity_id, per in hits.items():
+            if not any(w in self.distinctive for w in per):
+                continue
+            total = sum(self.weight[w] for w in self.words_of[entity_id])
+            score = sum(self.weight[w] * q for w, (q, _) in per.items())
+            coverage = sum(self.weight[w] for w in per) / total if total else 0.0
+            positions = frozenset(p for _, p in per.values())
+            result.append(_Candidate(self.kind, entity_id, score, coverage, positions))
+        if not result:
+            return []
+        best = max(c.score for c in result)
+        return [c for c in result if c.score >= best - _TIE]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    units: _NameIndex
+    goals: _NameIndex
+    indicators: _NameIndex
+    goals_by_number: dict[int, tuple[int, ...]]
+
+
+_PREPARED: OrderedDict[int, tuple[Vocabulary, _Prepared]] = OrderedDict()
+_PREPARED_MAX = 32
+
+
+def _prepared(vocabulary: Vocabulary) -> _Prepared:
+    """Indexes of a vocabulary, built once per Vocabulary object (cached by identity)."""
+    key = id(vocabulary)
+    hit = _PREPARED.get(key)
+    if hit is not None and hit[0] is vocabulary:
+        _PREPARED.move_to_end(key)
+        return hit[1]
+    by_number: dict[int, list[int]] = {}
+    for goal_id, number in vocabulary.goal_numbers.items():
+        by_number.setdefault(number, []).append(goal_id)
+    prepared = _Prepared(
+        units=_NameIndex("unit", vocabulary.units),
+        goals=_NameIndex("goal", vocabulary.goals),
+        indicators=_NameIndex("indicator", vocabulary.indicators),
+        goals_by_number={n: tuple(sorted(ids)) for n, ids in by_number.items()},
+    )
+    _PREPARED[key] = (vocabulary, prepared)
+    while len(_PREPARED) > _PREPARED_MAX:
+        _PREPARED.popitem(last=False)
+    return prepared
+
+
+def _entity_query(words: list[str], skip: set[int]) -> list[tuple[int, str]]:
+    """(position, stemmed word) pairs to match against names, English glossed to Swedish."""
+    query: list[tuple[int, str]] = []
+    i = 0
+    while i < len(words):
+        for en, sv in _GLOSSARY:
+            if tuple(words[i : i + len(en)]) == en and not skip & set(range(i, i + len(en))):
+                query.extend((i, stem(w)) for w in sv)
+                i += len(en)
+                break
+        else:
+            if i not in skip:
+                word = stem(words[i])
+                if word not in _QUESTION_STOPWORDS and len(word) >= 3 and not word.isdigit():
+                    query.append((i, word))
+                    # "klimatmålet", "sjukfrånvaromålet": the name part of a compound
+                    for tail in ("malet", "malen", "mal"):
+                        if words[i].endswith(tail) and len(words[i]) - len(tail) >= 4:
+                            query.append((i, stem(words[i][: -len(tail)])))
+                            break
+            i += 1
+    return query
+
+
+def _resolve_entities(candidates: list[_Candidate], prefer: str | None) -> list[_Candidate]:
+    """Each word of the question names one kind of thing: the best-supported kind wins it."""
+    order = sorted(
+        candidates,
+        key=lambda c: (c.kind == prefer, c.score, c.coverage),
+        reverse=True,
+    )
+    accepted: list[_Candidate] = []
+    for c in order:
+        clash = any(a.kind != c.kind and a.positions & c.positions for a in accepted)
+        if not clash:
+            accepted.append(c)
+    return accepted
+
+
+# --- language ---------------------------------------------------------------------------
+
+_SV_WORDS = frozenset(
+    "hur vad vilka vilken vem nar jag vi har ar mal malet malen malens och inte ej att det "
+    "till pa med mig min mina kvar visa hej hjalp meny rapportera fortsatt avbryt andra "
+    "ligger efter slapar gar gick for status enheter enheten sammanfattning exportera "
+    "paminn imorgon morgon senare trenden tack sluta stopp glom kan du ska maste nu "
+    "hejsan halla tjena god sista dag datum saknar saknas vara klar koppla kanalen "
+    "avdelning avdelningen uppfoljning uppfoljningen lamna dags borja starta over av om "
+    "utvecklingen utvecklats ladda ner".split()
+)
+_EN_WORDS = frozenset(
+    "what whats which who how is are the to my me i do does dos have has left when why "
+    "goal goals show help menu report continue resume cancel stop edit change behind "
+    "track off doing summary export remind tomorrow later hello hi hey good morning give "
+    "link channel connect download units unit status of for this that it can you ask "
+    "start submit still need deadline trend chart last year yet havent hasnt missing "
+    "never mind please work lagging schedule".split()
+)
+# Words shared by both languages (or folded to the same form) say nothing about the language.
+_SHARED = _SV_WORDS & _EN_WORDS
+_ORIGINAL_SV_LETTERS = re.compile(r"[åäöÅÄÖ]")
+
+
+def _language(raw: str, words: list[str], entity_positions: set[int]) -> str:
+    sv = en = 0.0
+    raw_words = raw.casefold().split()
+    for i, w in enumerate(words):
+        if i in entity_positions or w in _SHARED:
+            continue
+        sv += w in _SV_WORDS
+        en += w in _EN_WORDS
+    # "för" is Swedish, "for" English; "for" after folding is both.
+    for rw in raw_words:
+        if rw == "for":
+            en += 0.5
+        elif rw == "för":
+            sv += 0.5
+    if not entity_positions and _ORIGINAL_SV_LETTERS.search(raw):
+        sv += 1.0
+    return "en" if en > sv else "sv"
+
+
+# --- the recognizer ---------------------------------------------------------------------
+
+_MAX_CHARS = 500  # longer messages are pasted documents; their start is what they ask
+_ONLY_QUESTION = re.compile(r"^\s*\?+\s*$")
+_EMPTY = Vocabulary()
+
+
+def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
+    """What the user wants and which units, goals, indicators and period they mean."""
+    raw = (text or "")[:_MAX_CHARS]
+    if _ONLY_QUESTION.match(raw):
+        return Recognition(Intent.HELP, 1.0, "sv")
+    words = fold(raw).split()
+    prepared = _prepared(vocabulary if vocabulary is not None else _EMPTY)
+
+    period, period_positions = _find_period(words)
+    numbers, number_positions = _find_goal_numbers(words)
+    blocked = period_positions | number_positions
+    scores = _intent_scores(words, blocked)
+
+    keyword_positions: set[int] = set()
+    for _, used in scores.values():
+        keyword_positions |= used
+
+    # goal numbers beat goal names: "mål 3" is unambiguous where the name may not be
+    goal_ids: list[int] = []
+    for n in numbers:
+        goal_ids.extend(prepared.goals_by_number.get(n, ()))
+    query = _entity_query(words, blocked | keyword_positions)
+    candidates = prepared.units.candidates(query) + prepared.indicators.candidates(query)
+    if not numbers:
+        candidates += prepared.goals.candidates(query)
+    mentions_goal = any(w in _GOAL_WORDS for w in words)
+    best_label = max(scores, key=lambda k: scores[k][0]) if scores else None
+    prefer = "indicator" if best_label == Intent.TREND else "goal" if mentions_goal else None
+    accepted = _resolve_entities(candidates, prefer)
+
+    unit_ids = tuple(sorted(c.entity_id for c in accepted if c.kind == "unit"))
+    indicator_ids = tuple(sorted(c.entity_id for c in accepted if c.kind == "indicator"))
+    goal_ids.extend(c.entity_id for c in accepted if c.kind == "goal")
+    goal_tuple = tuple(sorted(set(goal_ids)))
+    entity_positions = set().union(*(c.positions for c in accepted)) if accepted else set()
+
+    intent, score = _choose_intent(scores, goal_tuple, unit_ids, indicator_ids, bool(numbers))
+    return Recognition(
+        intent=intent,
+        score=score,
+        language=_language(raw, words, entity_positions | number_positions),
+        unit_ids=unit_ids,
+        goal_ids=goal_tuple,
+        indicator_ids=indicator_ids,
+        period=period,
+    )
+
+
+def _choose_intent(
+    scores: dict[str, tuple[float, set[int]]],
+    goal_ids: tuple[int, ...],
+    unit_ids: tuple[int, ...],
+    indicator_ids: tuple[int, ...],
+    numbered_goal: bool,
+) -> tuple[Intent, float]:
+    has_goal = bool(goal_ids) or numbered_goal
+    ranked = sorted(((s, label) for label, (s, _) in scores.items()), reverse=True)
+    if not ranked or ranked[0][0] < _UNKNOWN_BELOW:
+        # only a name: "Solrosens förskola", "mål 7", "andel nöjda brukare"
+        if has_goal:
+            return Intent.GOAL_STATUS, 0.6
+        if unit_ids:
+            return Intent.UNIT_STATUS, 0.6
+        if indicator_ids:
+            return Intent.TREND, 0.6
+        return Intent.UNKNOWN, 1.0 - (ranked[0][0] if ranked else 0.0)
+    best, label = ranked[0]
+    confidence = min(1.0, best / _FULL_SCORE)
+    if label == _STATUS:
+        if has_goal:
+            return Intent.GOAL_STATUS, confidence
+        if unit_ids:
+            return Intent.UNIT_STATUS, confidence
+        if indicator_ids:
+            return Intent.TREND, confidence
+        return Intent.BEHIND, confidence
+    if label == Intent.BEHIND and has_goal:
+        return Intent.GOAL_STATUS, confidence  # "ligger mål 3 efter?"
+    return Intent(label), confidence
