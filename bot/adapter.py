@@ -1,0 +1,266 @@
+"""The Bot Framework adapter, with the outbound path made cheap and correct.
+
+Stock botbuilder 4.17 builds, on every turn, a new credentials object, a new
+ConnectorClient and a new token-API client; each msrest client configuration
+builds a retry policy by scanning a ~500-item list for each of 999 status codes
+(O(n²), milliseconds per turn), and replies go through `requests` in a thread
+pool. Here, in our own layer (site-packages untouched):
+
+- `LeanAuthentication` wraps botbuilder's ConfigurationBotFrameworkAuthentication
+  (inbound JWT validation stays botbuilder's) and hands out one
+  `CachedConnectorFactory` per bot app id;
+- the factory keeps one ConnectorClient per (service URL, audience), whose msrest
+  pipeline sends on one shared aiohttp session;
+- the pipeline honours Retry-After on 429 (msrest does not) and retries transient
+  412/502/503/504 a few times with backoff and jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import structlog
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector import BotFrameworkConnectorConfiguration
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AppCredentials,
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
+from botframework.connector.skills import BotFrameworkClient
+from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, Request, Response
+from msrest.pipeline.async_abc import AsyncPipeline
+from msrest.pipeline.universal import RawDeserializer
+from msrest.universal_http.aiohttp import AioHttpClientResponse
+
+from bot.config import Settings
+
+log = structlog.get_logger(__name__)
+
+USER_AGENT = "Malkoll/0.1 (BotBuilder Python 4.17)"
+RETRY_STATUSES = frozenset({412, 429, 502, 503, 504})
+MAX_ATTEMPTS = 4
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class BotConfiguration:
+    """The attribute names botbuilder's Configuration* classes read."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+
+
+def bot_configuration(settings: Settings) -> BotConfiguration:
+    return BotConfiguration(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password.get_secret_value(),
+        APP_TYPE=settings.app_type,
+        APP_TENANTID=settings.app_tenant_id,
+    )
+
+
+# --- the outbound HTTP pipeline ------------------------------------------------
+
+
+class _SharedSessionSender(AsyncHTTPSender):
+    """Sends msrest requests on the app's one aiohttp session (connection reuse)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> _SharedSessionSender:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None  # the session belongs to the app, closed at shutdown
+
+    async def send(self, request: Request, **config: Any) -> Response:
+        http = request.http_request
+        async with self._session.request(http.method, http.url, headers=dict(http.headers), data=http.data) as raw:
+            response = AioHttpClientResponse(http, raw)
+            await response.load_body()
+        return Response(request, response)
+
+
+class _BearerToken(AsyncHTTPPolicy):
+    """Adds the bot's Entra token. No app id (local mode) → no header at all."""
+
+    def __init__(self, credentials: AppCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    async def send(self, request: Request, **kwargs: Any) -> Response:
+        app_id = getattr(self._credentials, "microsoft_app_id", None)
+        if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
+            # MSAL answers from its cache; only a refresh goes to the network,
+            # and it is blocking, hence the thread.
+            token = await asyncio.to_thread(self._credentials.get_access_token)
+            request.http_request.headers["Authorization"] = f"Bearer {token}"
+        return await self.next.send(request, **kwargs)
+
+
+def retry_delay(attempt: int, retry_after: str | None) -> float:
+    """Seconds to wait before attempt `attempt + 1`: the server's Retry-After when
+    it gives one (capped), else exponential backoff with full jitter."""
+    if retry_after:
+        try:
+            return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER_SECONDS)
+        except ValueError:
+            pass  # an HTTP date; fall back to backoff
+    return random.uniform(0, min(8.0, 0.25 * 2**attempt))
+
+
+class _Retry(AsyncHTTPPolicy):
+    async def send(self, request: Request, **kwargs: Any) -> Response:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            response = await self.next.send(request, **kwargs)
+            status = response.http_response.status_code
+            if status not in RETRY_STATUSES or attempt == MAX_ATTEMPTS:
+                return response
+            delay = retry_delay(attempt, response.http_response.headers.get("Retry-After"))
+            log.warning("connector.retry", status=status, attempt=attempt, delay=round(delay, 3))
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def _pipeline_for(session: aiohttp.ClientSession, credentials: AppCredentials):
+    def build(config: BotFrameworkConnectorConfiguration) -> AsyncPipeline:
+        config.add_user_agent(USER_AGENT)
+        return AsyncPipeline(
+            [config.user_agent_policy, RawDeserializer(), _Retry(), _BearerToken(credentials)],
+            _SharedSessionSender(session),
+        )
+
+    return build
+
+
+# --- connector factory and authentication ---------------------------------------
+
+
+class CachedConnectorFactory(ConnectorFactory):
+    """One ConnectorClient per (service URL, audience) for one bot app id."""
+
+    def __init__(
+        self,
+        *,
+        app_id: str | None,
+        inner: BotFrameworkAuthentication,
+        credentials_factory: Any,
+        login_endpoint: str,
+        session: aiohttp.ClientSession,
+    ) -> None:
+        self._app_id = app_id
+        self._inner = inner
+        self._credentials_factory = credentials_factory
+        self._login_endpoint = login_endpoint
+        self._session = session
+        self._clients: dict[tuple[str, str], ConnectorClient] = {}
+        self._lock = asyncio.Lock()
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        key = (service_url, audience or self._inner.get_originating_audience())
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        async with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                credentials = await self._credentials_factory.create_credentials(
+                    self._app_id, key[1], self._login_endpoint, True
+                )
+                config = BotFrameworkConnectorConfiguration(
+                    credentials, service_url, pipeline_type=_pipeline_for(self._session, credentials)
+                )
+                client = ConnectorClient(credentials, base_url=service_url, custom_configuration=config)
+                self._clients[key] = client
+        return client
+
+
+class LeanAuthentication(BotFrameworkAuthentication):
+    """botbuilder's configuration-driven authentication, with cached outbound clients.
+
+    Inbound: any failure to validate the bearer token (also a malformed one, which
+    botbuilder lets through as a parse error → HTTP 500) is a PermissionError → 401."""
+
+    def __init__(self, configuration: BotConfiguration, *, session: aiohttp.ClientSession) -> None:
+        from botbuilder.integration.aiohttp import ConfigurationServiceClientCredentialFactory
+
+        self._credentials_factory = ConfigurationServiceClientCredentialFactory(configuration)
+        self._inner = ConfigurationBotFrameworkAuthentication(
+            configuration, credentials_factory=self._credentials_factory
+        )
+        self._session = session
+        self._factories: dict[str | None, CachedConnectorFactory] = {}
+        self._token_clients: dict[str | None, UserTokenClient] = {}
+        # Målkoll runs in the public cloud (Teams commercial); the gov and private
+        # cloud endpoints are not configured.
+        self._login_endpoint = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL
+
+    def _factory(self, claims_identity: ClaimsIdentity) -> CachedConnectorFactory:
+        app_id = _app_id(claims_identity)
+        factory = self._factories.get(app_id)
+        if factory is None:
+            factory = CachedConnectorFactory(
+                app_id=app_id,
+                inner=self._inner,
+                credentials_factory=self._credentials_factory,
+                login_endpoint=self._login_endpoint,
+                session=self._session,
+            )
+            self._factories[app_id] = factory
+        return factory
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        try:
+            result = await self._inner.authenticate_request(activity, auth_header)
+        except PermissionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any unverifiable token is unauthorised
+            raise PermissionError(f"bearer token not valid: {type(exc).__name__}") from exc
+        result.connector_factory = self._factory(result.claims_identity)
+        return result
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> AuthenticateRequestResult:
+        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return self._factory(claims_identity)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        app_id = _app_id(claims_identity)
+        client = self._token_clients.get(app_id)
+        if client is None:
+            client = await self._inner.create_user_token_client(claims_identity)
+            self._token_clients[app_id] = client
+        return client
+
+    def create_bot_framework_client(self) -> BotFrameworkClient:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        return await self._inner.authenticate_channel_request(auth_header)
+
+
+def _app_id(claims_identity: ClaimsIdentity) -> str | None:
+    claims = claims_identity.claims or {}
+    return claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM)
+
+
+def create_adapter(settings: Settings, *, session: aiohttp.ClientSession) -> CloudAdapter:
+    return CloudAdapter(LeanAuthentication(bot_configuration(settings), session=session))

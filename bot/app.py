@@ -1,0 +1,153 @@
+"""The composition root: settings → engine → unit of work → services → dialogs →
+bot → adapter, built when the aiohttp application starts and torn down when it
+stops. Nothing is created at import time, so tests and the benchmark can run
+several apps side by side on different databases.
+
+Routes: POST /api/messages (Bot Framework), GET /healthz (the database answers?).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import structlog
+from aiohttp import web
+from botbuilder.core import ConversationState, serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.adapter import create_adapter
+from bot.config import Settings
+from bot.logging_setup import configure_logging
+from bot.state_storage import SqlBotStorage
+from bot.teams_bot import MalkollBot, make_turn_error_handler
+from bot.tenants import TenantGate
+from dialogs.main_dialog import MainDialog
+from goals.clock import SystemClock
+from storage.bot_state import ActivityLedger, StateStore
+from storage.references import ReferenceStore
+from storage.session import create_engine, make_sessionmaker
+from storage.unit_of_work import uow_factory
+
+log = structlog.get_logger(__name__)
+
+HEALTH_TIMEOUT_SECONDS = 3.0
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    adapter: CloudAdapter
+    bot: MalkollBot
+
+
+SETTINGS = web.AppKey("settings", Settings)
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_runtime)
+    app.router.add_post("/api/messages", _messages)
+    app.router.add_get("/healthz", _healthz)
+    return app
+
+
+async def _runtime(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = create_engine(settings.effective_database_url)
+    sessionmaker = make_sessionmaker(engine)
+    make_uow = uow_factory(sessionmaker)
+    clock = SystemClock(settings.timezone)
+    # One HTTP session for every reply to the Bot Connector (connection reuse).
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    conversation_state = ConversationState(SqlBotStorage(StateStore(sessionmaker)))
+    adapter = create_adapter(settings, session=http)
+    adapter.on_turn_error = make_turn_error_handler(conversation_state)
+    bot = MalkollBot(
+        conversation_state=conversation_state,
+        main_dialog=MainDialog(uow_factory=make_uow, clock=clock),
+        uow_factory=make_uow,
+        tenant_gate=TenantGate(configured=settings.allowed_tenants, uow_factory=make_uow),
+        ledger=ActivityLedger(sessionmaker),
+        references=ReferenceStore(sessionmaker),
+    )
+    app[RUNTIME] = Runtime(settings=settings, engine=engine, adapter=adapter, bot=bot)
+    if settings.local_mode:
+        log.warning("auth.local_mode", detail="no MicrosoftAppId set: requests are not authenticated (Playground/tests only)")
+    else:
+        log.info("auth.enabled", app_type=settings.app_type)
+    log.info(
+        "app.started",
+        database=engine.url.render_as_string(hide_password=True),
+        allowed_tenants=settings.allowed_tenants or "tenants with an organisation in the database",
+    )
+    try:
+        yield
+    finally:
+        await http.close()
+        await engine.dispose()
+        log.info("app.stopped")
+
+
+async def _messages(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        return web.Response(status=415)
+    try:
+        body = await request.json()
+        activity = Activity().deserialize(body)
+    except (ValueError, TypeError, AttributeError):
+        return web.Response(status=400)
+    if not activity.type:
+        return web.Response(status=400)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(correlation_id=uuid.uuid4().hex[:10])
+    try:
+        invoke_response = await runtime.adapter.process_activity(
+            request.headers.get("Authorization", ""), activity, runtime.bot.on_turn
+        )
+    except PermissionError as exc:
+        # The bot never sees an unauthenticated activity.
+        log.warning("auth.refused", reason=str(exc))
+        return web.Response(status=401)
+    finally:
+        structlog.contextvars.clear_contextvars()
+    if invoke_response is not None:
+        return web.json_response(serializer_helper(invoke_response.body), status=invoke_response.status)
+    return web.Response(status=201)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    engine = request.app[RUNTIME].engine
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        reason = f"database unavailable: {type(exc).__name__}"
+        log.warning("health.failed", reason=reason, detail=str(exc).splitlines()[0][:200] if str(exc) else "")
+        return web.json_response({"status": "unavailable", "reason": reason}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Run until cancelled (Ctrl-C in `malkoll serve`)."""
+    configure_logging(settings.log_level)
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("app.listening", url=f"http://{host}:{port}/api/messages")
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,208 @@
+"""The Teams bot: what happens to each incoming activity before and around the dialogs.
+
+Order per turn, and why:
+1. tenant allow-list: another organisation gets a polite refusal and nothing else
+   (no row written, no state, no reference);
+2. duplicate delivery (Teams retries when we answer slowly): the activity id is
+   recorded atomically, a second delivery stops here;
+3. conversation reference saved (install, members added, every message), so
+   reminders and channel posts can reach the conversation later; uninstall marks
+   it inactive;
+4. identity: the Teams user → a person with roles; unknown people are told how to
+   get access;
+5. the dialogs, with their state in the database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import structlog
+from botbuilder.core import Bot, CardFactory, ConversationState, MessageFactory, TurnContext
+from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.references import reference_of
+from bot.tenants import TenantGate, tenant_of
+from dialogs.cards import build_welcome_card
+from dialogs.texts import Texts
+from dialogs.turn_state import set_turn_info
+from goals.access import identify
+from goals.ports import UnitOfWork
+from storage.bot_state import ActivityLedger
+from storage.references import ReferenceStore
+
+log = structlog.get_logger(__name__)
+
+CONVERSATION_TYPES = ("personal", "channel", "groupChat")
+
+
+def _channel_data(activity: Activity) -> dict:
+    return activity.channel_data if isinstance(activity.channel_data, dict) else {}
+
+
+def _teams_ids(activity: Activity) -> tuple[str | None, str | None]:
+    data = _channel_data(activity)
+    team = data.get("team") if isinstance(data.get("team"), dict) else {}
+    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+    return team.get("id"), channel.get("id")
+
+
+def _conversation_type(activity: Activity) -> str:
+    kind = activity.conversation.conversation_type if activity.conversation else None
+    if kind in CONVERSATION_TYPES:
+        return kind
+    # Teams always says; clients that do not (older Playground builds) are 1:1 chats.
+    return "channel" if _teams_ids(activity)[0] else "personal"
+
+
+def _bot_is_among(activity: Activity, members) -> bool:
+    bot_id = activity.recipient.id if activity.recipient else None
+    return any(member.id == bot_id for member in members or ())
+
+
+def correlation_id() -> str:
+    """The id that ties a user's report ("referens …") to the log lines of its turn."""
+    return structlog.contextvars.get_contextvars().get("correlation_id") or uuid.uuid4().hex[:10]
+
+
+class MalkollBot(Bot):
+    def __init__(
+        self,
+        *,
+        conversation_state: ConversationState,
+        main_dialog: Dialog,
+        uow_factory: Callable[[], UnitOfWork],
+        tenant_gate: TenantGate,
+        ledger: ActivityLedger,
+        references: ReferenceStore,
+    ) -> None:
+        self._conversation_state = conversation_state
+        self._main_dialog = main_dialog
+        self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self._dialogs.add(main_dialog)
+        self._welcomed = conversation_state.create_property("Welcomed")
+        self._uow_factory = uow_factory
+        self._tenants = tenant_gate
+        self._ledger = ledger
+        self._references = references
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        texts = Texts.for_locale(activity.locale)
+        set_turn_info(context, texts=texts)
+        tenant = tenant_of(activity)
+        if not await self._tenants.allows(tenant):
+            log.warning("tenant.refused", tenant_id=tenant, activity_type=activity.type)
+            if activity.type == ActivityTypes.message or (
+                activity.type == ActivityTypes.installation_update and activity.action == "add"
+            ):
+                await context.send_activity(texts.t("access.other_tenant"))
+            return
+        if activity.id and not await self._ledger.first_time(activity.id, channel_id=activity.channel_id or ""):
+            log.info("activity.duplicate", activity_id=activity.id)
+            return
+        match activity.type:
+            case ActivityTypes.message:
+                await self._on_message(context, tenant, texts)
+            case ActivityTypes.installation_update:
+                await self._on_installation_update(context, tenant, texts)
+            case ActivityTypes.conversation_update:
+                await self._on_conversation_update(context, tenant, texts)
+            case _:
+                log.debug("activity.ignored", activity_type=activity.type)
+
+    # --- activities -------------------------------------------------------------
+
+    async def _on_message(self, context: TurnContext, tenant: str, texts: Texts) -> None:
+        activity = context.activity
+        TurnContext.remove_recipient_mention(activity)  # "@Målkoll mina mål" in a channel
+        await self._save_reference(activity, tenant)
+        user_id = activity.from_property.aad_object_id if activity.from_property else None
+        actor = await identify(self._uow_factory(), tenant_id=tenant, entra_object_id=user_id) if user_id else None
+        if actor is None:
+            log.info("user.unknown", tenant_id=tenant, aad_object_id=user_id)
+            await context.send_activity(texts.t("access.unknown_user"))
+            return
+        if not activity.locale:
+            texts = Texts.for_locale(actor.person.locale)
+        set_turn_info(context, texts=texts, actor=actor)
+        dialog_context = await self._dialogs.create_context(context)
+        result = await dialog_context.continue_dialog()
+        if result.status == DialogTurnStatus.Empty:
+            await dialog_context.begin_dialog(self._main_dialog.id)
+        await self._conversation_state.save_changes(context)
+
+    async def _on_installation_update(self, context: TurnContext, tenant: str, texts: Texts) -> None:
+        action = (context.activity.action or "").lower()
+        if action.startswith("add"):  # "add", and "add-upgrade" on an app update
+            await self._save_reference(context.activity, tenant)
+            if action == "add":
+                await self._welcome_once(context, texts)
+        elif action.startswith("remove"):
+            await self._deactivate(context.activity, tenant)
+
+    async def _on_conversation_update(self, context: TurnContext, tenant: str, texts: Texts) -> None:
+        activity = context.activity
+        if activity.members_added:
+            await self._save_reference(activity, tenant)
+            if _bot_is_among(activity, activity.members_added):
+                # Clients that send no installationUpdate still get welcomed, once.
+                await self._welcome_once(context, texts)
+        if activity.members_removed and _bot_is_among(activity, activity.members_removed):
+            await self._deactivate(activity, tenant)
+
+    # --- helpers ----------------------------------------------------------------
+
+    async def _welcome_once(self, context: TurnContext, texts: Texts) -> None:
+        if await self._welcomed.get(context, False):
+            return
+        card = build_welcome_card(texts)
+        await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        await self._welcomed.set(context, True)
+        await self._conversation_state.save_changes(context)
+
+    async def _save_reference(self, activity: Activity, tenant: str) -> None:
+        conversation_type = _conversation_type(activity)
+        team_id, teams_channel_id = _teams_ids(activity)
+        user_id = activity.from_property.aad_object_id if activity.from_property else None
+        await self._references.save(
+            reference=reference_of(activity),
+            tenant_id=tenant,
+            conversation_type=conversation_type,
+            user_aad_id=user_id if conversation_type == "personal" else None,
+            team_id=team_id,
+            teams_channel_id=teams_channel_id,
+        )
+
+    async def _deactivate(self, activity: Activity, tenant: str) -> None:
+        await self._references.mark_inactive(activity.conversation.id)
+        team_id, _ = _teams_ids(activity)
+        if team_id:
+            # Removed from a team: none of its channels can be posted to any more.
+            for ref in await self._references.channels(tenant):
+                if ref.team_id == team_id and ref.conversation_id != activity.conversation.id:
+                    await self._references.mark_inactive(ref.conversation_id)
+        log.info("conversation.inactive", conversation_id=activity.conversation.id, team_id=team_id)
+
+
+def make_turn_error_handler(conversation_state: ConversationState):
+    """Log with the correlation id, answer neutrally in the user's language, and
+    drop the conversation's dialog state so the next message starts clean."""
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        ref = correlation_id()
+        log.error("turn.failed", correlation_id=ref, activity_type=context.activity.type, exc_info=error)
+        try:
+            await conversation_state.delete(context)
+        except Exception:  # noqa: BLE001 - the answer below matters more
+            log.exception("turn.state_not_cleared", correlation_id=ref)
+        if context.activity.type != ActivityTypes.message:
+            return
+        try:
+            await context.send_activity(Texts.for_locale(context.activity.locale).t("error.neutral", ref=ref))
+        except Exception:  # noqa: BLE001 - the connector itself may be what failed
+            log.exception("turn.error_reply_failed", correlation_id=ref)
+
+    return on_turn_error
