@@ -43,7 +43,17 @@ def load_catalog(language: str) -> dict[str, str]:
     if language not in LANGUAGES:
         raise ValueError(f"no catalog for language {language!r}")
     with (_CATALOG_DIR / f"{language}.toml").open("rb") as handle:
-        return _flatten(tomllib.load(handle))
+        catalog = _flatten(tomllib.load(handle))
+    # Feature catalogs (e.g. follow_up.sv.toml) sit beside the main one, so each
+    # dialog owns its texts; a key defined twice is a mistake, not an override.
+    for extra in sorted(_CATALOG_DIR.glob(f"*.{language}.toml")):
+        with extra.open("rb") as handle:
+            more = _flatten(tomllib.load(handle))
+        clash = sorted(set(more) & set(catalog))
+        if clash:
+            raise ValueError(f"{extra.name} redefines catalog keys {clash[:5]}")
+        catalog.update(more)
+    return catalog
 
 
 def placeholders(template: str) -> set[str]:
