@@ -21,6 +21,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from dialogs.normalize import fold, stem
 
@@ -86,16 +87,19 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("hur funkar", 0.9), ("hur fungerar", 0.9), ("how does this work", 1.0),
         ("how do i use", 0.9), ("hur använder jag", 0.9), ("vilka frågor", 0.9),
         ("kommando*", 0.8), ("commands", 0.8), ("instruktion*", 0.7), ("instructions", 0.7),
+        ("förstår inte", 0.9), ("hur man gör", 0.9), ("vad kan man", 0.9), ("komma igång", 0.9),
+        ("what to ask", 1.0), ("tips", 0.7), ("get started", 0.9), ("dont understand", 0.9),
     ),
     Intent.MENU: (
-        ("meny*", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
+        ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
         ("visa alternativ*", 0.9), ("alternativ*", 0.6), ("options", 0.7),
     ),
     Intent.GREETING: (
         ("hej", 0.8), ("hejsan", 0.8), ("hallå", 0.8), ("tjena", 0.8), ("tjenare", 0.8),
         ("tjabba", 0.8), ("tja", 0.7), ("god morgon", 0.8), ("god dag", 0.8),
         ("godmorgon", 0.8), ("hello", 0.8), ("hi", 0.7), ("hey", 0.7),
-        ("good morning", 0.8), ("good afternoon", 0.8),
+        ("good morning", 0.8), ("good afternoon", 0.8), ("hur mår du", 1.1),
+        ("how are you", 1.1),
     ),
     Intent.REPORT: (
         ("rapporter*", 0.8), ("report", 0.8), ("reporting", 0.7), ("uppföljning*", 0.4),
@@ -124,6 +128,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("ej uppfyll*", 1.0), ("inte uppfyll*", 1.0), ("uppfylls inte", 1.0),
         ("röda", 1.0), ("i fara", 1.0), ("at risk", 1.0), ("problem*", 0.8),
         ("inte ... nås", 1.0), ("not ... met", 1.0), ("efter plan*", 1.0),
+        ("dålig*", 1.0), ("riskerar", 1.0), ("badly", 1.0),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -134,7 +139,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
     Intent.LEFT_TO_REPORT: (
         ("kvar ... rapporter*", 1.3), ("har jag kvar", 1.2), ("jag kvar", 1.1),
         ("återstår", 1.1), ("är kvar", 1.0), ("saknas i min", 1.1),
-        ("jag inte rapporter*", 1.3), ("måste jag rapporter*", 1.1), ("något kvar", 1.1),
+        ("jag inte ... rapporter*", 1.3), ("måste jag rapporter*", 1.1), ("något kvar", 1.1),
+        ("anything left", 1.2), ("left ... report", 1.2), ("left for me", 1.2),
         ("kvar att göra", 1.2), ("left to report", 1.3), ("have left", 1.1),
         ("outstanding", 1.0), ("still need", 1.1), ("do i still", 1.0), ("to do list", 1.0),
     ),
@@ -150,7 +156,9 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("inte lämnat", 1.2), ("enhet* saknar", 1.3), ("saknade rapport*", 1.3),
         ("saknar rapport*", 1.2), ("not reported", 1.2), ("havent reported", 1.3),
         ("hasnt reported", 1.3), ("have not reported", 1.3), ("missing report*", 1.3),
-        ("who hasnt", 1.2), ("units ... not ... reported", 1.4),
+        ("who hasnt", 1.2), ("units ... not ... reported", 1.4), ("enhet* saknas", 1.3),
+        ("vem saknas", 1.2), ("vilka saknas", 1.2), ("saknas", 0.6), ("who is missing", 1.2),
+        ("units ... missing", 1.3), ("missing ... report*", 1.3),
     ),
     Intent.TREND: (
         ("trend*", 1.2), ("utveckl*", 1.0), ("diagram*", 1.2), ("graf*", 1.1),
@@ -180,6 +188,8 @@ _GAP = "..."
 _MAX_GAP = 3
 _UNKNOWN_BELOW = 0.5
 _FULL_SCORE = 1.2  # a pattern this strong means "certain"
+# one typo (swap, missing or extra letter) in five letters, two from ten letters on
+_TYPO_SIMILARITY = 0.79
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,33 +243,53 @@ def _spec_matches(spec: _Spec, token: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _keyword_form(token: str) -> str:
-    """The token, or the keyword it is a likely typo of ("rapporetra" -> "rapportera")."""
-    _, by_text, keywords = _compiled()
-    for kw_specs in (by_text.get(token[:k]) for k in range(1, len(token) + 1)):
-        if kw_specs and any(_spec_matches(s, token) for s in kw_specs):
+def _exact_form(token: str) -> str | None:
+    """The token if some pattern word matches it as written, else None."""
+    _, by_text, _ = _compiled()
+    for k in range(1, len(token) + 1):
+        specs = by_text.get(token[:k])
+        if specs and any(_spec_matches(s, token) for s in specs):
             return token
-    if len(token) < 5 or token.isdigit():
+    return None
+
+
+def _keyword_form(token: str) -> str | None:
+    """The token, or the keyword it is a likely typo of ("rapporetra" -> "rapporter")."""
+    if _exact_form(token) is not None:
         return token
-    best: tuple[float, str] | None = None
+    return _typo_of(token) or token
+
+
+@lru_cache(maxsize=4096)
+def _typo_of(token: str) -> str | None:
+    """The keyword `token` is a likely misspelling of, if any."""
+    if len(token) < 5 or token.isdigit():
+        return None
+    _, by_text, keywords = _compiled()
+    best_score, best = _TYPO_SIMILARITY, None
     for kw in keywords:
-        if len(kw) < 4 or abs(len(kw) - len(token)) > 4 and not any(
-            s.prefix for s in by_text[kw]
-        ):
+        if len(kw) < 5:
             continue
-        score = fuzz.ratio(token, kw)
-        if any(s.prefix for s in by_text[kw]) and len(token) > len(kw):
-            # a typo inside an inflected or compound form: compare the leading part
-            score = max(score, fuzz.ratio(token[: len(kw)], kw))
-        if score >= 80 and (best is None or score > best[0]):
-            best = (score, kw)
-    return best[1] if best else token
+        if any(s.prefix for s in by_text[kw]):
+            # a typo in the stem of an inflected form: "rappotera" ~ "rapporter*"
+            heads = {token[:k] for k in range(len(kw) - 1, len(kw) + 2)}
+        elif abs(len(kw) - len(token)) <= 2:
+            heads = {token}
+        else:
+            continue
+        score = max(OSA.normalized_similarity(head, kw) for head in heads)
+        if score > best_score:
+            best_score, best = score, kw
+    return best
 
 
-def _intent_scores(words: list[str], blocked: set[int]) -> dict[str, tuple[float, set[int]]]:
+def _intent_scores(
+    words: list[str], blocked: set[int], *, typos: bool
+) -> dict[str, tuple[float, set[int]]]:
     """label -> (score, positions of the words that matched its best pattern)."""
     patterns, _, _ = _compiled()
-    forms = [None if i in blocked else _keyword_form(w) for i, w in enumerate(words)]
+    form = _keyword_form if typos else _exact_form
+    forms = [None if i in blocked else form(w) for i, w in enumerate(words)]
     scores: dict[str, tuple[float, set[int]]] = {}
     for pattern in patterns:
         used = _find(pattern.specs, forms)
@@ -578,9 +608,10 @@ def _entity_query(words: list[str], skip: set[int]) -> list[tuple[int, str]]:
 
 def _resolve_entities(candidates: list[_Candidate], prefer: str | None) -> list[_Candidate]:
     """Each word of the question names one kind of thing: the best-supported kind wins it."""
+    # the preferred kind (goals when "mål" is said) wins only with a real share of its name
     order = sorted(
         candidates,
-        key=lambda c: (c.kind == prefer, c.score, c.coverage),
+        key=lambda c: (c.kind == prefer and c.coverage >= 0.34, c.score, c.coverage),
         reverse=True,
     )
     accepted: list[_Candidate] = []
@@ -652,10 +683,11 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     period, period_positions = _find_period(words)
     numbers, number_positions = _find_goal_numbers(words)
     blocked = period_positions | number_positions
-    scores = _intent_scores(words, blocked)
-
+    # Names are looked for among the words that are not keywords as written; a word that only
+    # resembles a keyword ("gruppboende" ~ "graf") may still be part of a name.
+    exact = _intent_scores(words, blocked, typos=False)
     keyword_positions: set[int] = set()
-    for _, used in scores.values():
+    for _, used in exact.values():
         keyword_positions |= used
 
     # goal numbers beat goal names: "mål 3" is unambiguous where the name may not be
@@ -667,7 +699,7 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     if not numbers:
         candidates += prepared.goals.candidates(query)
     mentions_goal = any(w in _GOAL_WORDS for w in words)
-    best_label = max(scores, key=lambda k: scores[k][0]) if scores else None
+    best_label = max(exact, key=lambda k: exact[k][0]) if exact else None
     prefer = "indicator" if best_label == Intent.TREND else "goal" if mentions_goal else None
     accepted = _resolve_entities(candidates, prefer)
 
@@ -676,6 +708,7 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     goal_ids.extend(c.entity_id for c in accepted if c.kind == "goal")
     goal_tuple = tuple(sorted(set(goal_ids)))
     entity_positions = set().union(*(c.positions for c in accepted)) if accepted else set()
+    scores = _intent_scores(words, blocked | entity_positions, typos=True)
 
     intent, score = _choose_intent(scores, goal_tuple, unit_ids, indicator_ids, bool(numbers))
     return Recognition(

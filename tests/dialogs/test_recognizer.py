@@ -1,0 +1,267 @@
+"""What users type, and what Målkoll must understand from it.
+
+The labelled utterances (tests/dialogs/utterances.tsv) name units, goals and indicators of the
+mini city below. `pytest -s` prints the per-intent table; a failing accuracy test prints it too.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dialogs.recognizer import Intent, Recognition, Vocabulary, recognize
+
+# A mini city: units (and two departments) of one administration, its goals with their
+# numbers, and the indicators those goals are followed up with.
+UNITS = {
+    1: "Solrosens förskola",
+    2: "Ekbackens äldreboende",
+    3: "Hemtjänst Norr",
+    4: "Hemtjänst Söder",
+    5: "Fritidsgården Blixten",
+    6: "Lindens förskola",
+    7: "Björkhagens skola",
+    8: "Ekbackens förskola",
+    9: "Daglig verksamhet Väster",
+    10: "Solängens gruppboende",
+    11: "Familjecentralen Ängen",
+    12: "Biblioteket Centrum",
+    20: "Äldreomsorg",
+    21: "Barn och unga",
+}
+GOALS = {  # id: (number, name)
+    101: (1, "Fler brukare ska vara nöjda med sin vardag"),
+    102: (2, "Alla barn ska känna sig trygga i förskolan"),
+    103: (3, "Minskad sjukfrånvaro bland medarbetarna"),
+    104: (4, "Ökad digitalisering av verksamheten"),
+    105: (5, "Fler unga ska ha en meningsfull fritid"),
+    106: (6, "Ekonomi i balans"),
+    107: (7, "Minskad klimatpåverkan"),
+    108: (8, "Ökad delaktighet för brukare"),
+}
+INDICATORS = {
+    201: "Andel nöjda brukare",
+    202: "Sjukfrånvaro",
+    203: "Andel trygga barn",
+    204: "Antal besökare",
+    205: "Budgetavvikelse",
+    206: "Andel digitala ärenden",
+    207: "Energiförbrukning",
+    208: "Personalomsättning",
+    209: "Andel nöjda anhöriga",
+    210: "Antal fallolyckor",
+}
+VOCABULARY = Vocabulary(
+    units=UNITS,
+    goals={gid: name for gid, (_, name) in GOALS.items()},
+    goal_numbers={gid: number for gid, (number, _) in GOALS.items()},
+    indicators=INDICATORS,
+)
+UNIT_IDS = {name: uid for uid, name in UNITS.items()}
+INDICATOR_IDS = {name: iid for iid, name in INDICATORS.items()}
+GOAL_IDS_BY_NUMBER = {number: gid for gid, (number, _) in GOALS.items()}
+
+UTTERANCES = Path(__file__).with_name("utterances.tsv")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    split: str  # "dev" | "held"
+    text: str
+    intent: Intent
+    language: str
+    unit_ids: tuple[int, ...]
+    goal_ids: tuple[int, ...]
+    indicator_ids: tuple[int, ...]
+    period: str | None
+
+    def entities(self) -> tuple:
+        return (self.unit_ids, self.goal_ids, self.indicator_ids, self.period)
+
+
+def _ids(cell: str, lookup) -> tuple[int, ...]:
+    return tuple(sorted(lookup(part.strip()) for part in cell.split(";") if part.strip()))
+
+
+def load_utterances() -> list[Labelled]:
+    lines = [ln for ln in UTTERANCES.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    rows = []
+    for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+        rows.append(
+            Labelled(
+                split=row["set"],
+                text=row["text"],
+                intent=Intent[row["intent"]],
+                language=row["language"],
+                unit_ids=_ids(row["units"], UNIT_IDS.__getitem__),
+                goal_ids=_ids(row["goals"], lambda n: GOAL_IDS_BY_NUMBER[int(n)]),
+                indicator_ids=_ids(row["indicators"], INDICATOR_IDS.__getitem__),
+                period=row["period"] or None,
+            )
+        )
+    return rows
+
+
+def entities_of(r: Recognition) -> tuple:
+    return (r.unit_ids, r.goal_ids, r.indicator_ids, r.period)
+
+
+@dataclass
+class Tally:
+    n: int = 0
+    intent_ok: int = 0
+    entities_ok: int = 0
+    language_ok: int = 0
+
+    def add(self, item: Labelled, got: Recognition) -> None:
+        self.n += 1
+        self.intent_ok += got.intent == item.intent
+        self.entities_ok += entities_of(got) == item.entities()
+        self.language_ok += got.language == item.language
+
+    def rates(self) -> tuple[float, float, float]:
+        return (self.intent_ok / self.n, self.entities_ok / self.n, self.language_ok / self.n)
+
+
+def evaluate(items: list[Labelled]) -> tuple[Tally, dict[Intent, Tally], list[str]]:
+    overall, per_intent, misses = Tally(), defaultdict(Tally), []
+    for item in items:
+        got = recognize(item.text, VOCABULARY)
+        overall.add(item, got)
+        per_intent[item.intent].add(item, got)
+        if got.intent != item.intent or entities_of(got) != item.entities():
+            misses.append(
+                f"  [{item.split}] {item.text!r}: expected {item.intent.name} {item.entities()}, "
+                f"got {got.intent.name} {entities_of(got)}"
+            )
+    return overall, dict(per_intent), misses
+
+
+def report(items: list[Labelled]) -> str:
+    overall, per_intent, misses = evaluate(items)
+    lines = [f"{'intent':<15}{'n':>5}{'intent':>9}{'entities':>10}{'lang':>7}"]
+    for intent in Intent:
+        t = per_intent.get(intent)
+        if t:
+            i, e, lang = t.rates()
+            lines.append(f"{intent.name:<15}{t.n:>5}{i:>9.1%}{e:>10.1%}{lang:>7.1%}")
+    for name, part in (("dev", "dev"), ("held-out", "held"), ("overall", None)):
+        subset = [it for it in items if part is None or it.split == part]
+        if not subset:
+            continue
+        i, e, lang = evaluate(subset)[0].rates()
+        lines.append(f"{name:<15}{len(subset):>5}{i:>9.1%}{e:>10.1%}{lang:>7.1%}")
+    lines.append(f"misses ({len(misses)}):")
+    lines.extend(misses)
+    return "\n".join(lines)
+
+
+ITEMS = load_utterances()
+
+
+def test_the_labelled_set_covers_every_intent_in_both_languages():
+    counts = Counter(item.intent for item in ITEMS)
+    assert len(ITEMS) >= 240
+    assert set(counts) == set(Intent)
+    main = set(Intent) - {Intent.LINK_CHANNEL}
+    assert all(counts[i] >= 8 for i in main) and counts[Intent.LINK_CHANNEL] >= 5
+    assert {item.language for item in ITEMS} == {"sv", "en"}
+    held = [item for item in ITEMS if item.split == "held"]
+    assert 0.15 <= len(held) / len(ITEMS) <= 0.25
+
+
+def test_intent_and_entity_accuracy_on_the_labelled_set():
+    table = report(ITEMS)
+    print("\n" + table)
+    overall, _, _ = evaluate(ITEMS)
+    intent_rate, entity_rate, _ = overall.rates()
+    assert intent_rate >= 0.95, table
+    assert entity_rate >= 0.90, table
+
+
+def test_an_ambiguous_unit_name_returns_every_unit_it_may_mean():
+    r = recognize("hur går det för Ekbacken?", VOCABULARY)
+    assert r.intent is Intent.UNIT_STATUS
+    assert r.unit_ids == (2, 8)
+    # the full name is not ambiguous
+    assert recognize("status Ekbackens äldreboende", VOCABULARY).unit_ids == (2,)
+
+
+def test_an_ambiguous_indicator_returns_both_indicators():
+    assert recognize("trenden för andel nöjda", VOCABULARY).indicator_ids == (201, 209)
+
+
+@pytest.mark.parametrize(
+    "text", ["asdfghjkl", "qwerty uiop", "zzzz xxxx yyyy", "blörp", "vad kostar en banan"]
+)
+def test_gibberish_is_unknown_and_names_nothing(text):
+    r = recognize(text, VOCABULARY)
+    assert r.intent is Intent.UNKNOWN
+    assert (r.unit_ids, r.goal_ids, r.indicator_ids) == ((), (), ())
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("mål 3", 3), ("goal 4", 4), ("mål nr 5", 5), ("målet 2", 2), ("tredje målet", 3),
+     ("the second goal", 2), ("mal3", 3), ("MÅL NUMMER 6", 6), ("goal #8", 8)],
+)
+def test_goal_numbers_in_their_usual_spellings(text, number):
+    r = recognize(f"hur går det för {text}", VOCABULARY)
+    assert r.goal_ids == (GOAL_IDS_BY_NUMBER[number],)
+    assert r.intent is Intent.GOAL_STATUS
+
+
+def test_a_goal_number_not_in_the_vocabulary_names_no_goal():
+    assert recognize("hur går det för mål 42", VOCABULARY).goal_ids == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [("T1", "T1"), ("t 2", "T2"), ("tertial 3", "T3"), ("andra tertialet", "T2"),
+     ("delåret", "interim"), ("delårsrapporten", "interim"), ("årsanalysen", "annual"),
+     ("verksamhetsberättelsen", "annual"), ("förra året", "last_year"), ("i fjol", "last_year"),
+     ("i år", "this_year"), ("this year", "this_year"), ("last year", "last_year")],
+)
+def test_periods(text, period):
+    assert recognize(f"exportera {text}", VOCABULARY).period == period
+
+
+def test_language_follows_the_words_not_the_names():
+    assert recognize("how is Hemtjänst Söder doing", VOCABULARY).language == "en"
+    assert recognize("hur går det för Hemtjänst Söder", VOCABULARY).language == "sv"
+    assert recognize("deadline", VOCABULARY).language == "sv"  # Swedish by default
+
+
+def test_without_a_vocabulary_intents_still_work():
+    r = recognize("vilka mål ligger efter?")
+    assert (r.intent, r.unit_ids, r.goal_ids) == (Intent.BEHIND, (), ())
+
+
+def test_a_changed_vocabulary_is_not_answered_from_the_old_one():
+    first = Vocabulary(units={1: "Solrosens förskola"})
+    renamed = Vocabulary(units={1: "Tussilagons förskola"})
+    assert recognize("status för Solrosens förskola", first).unit_ids == (1,)
+    assert recognize("status för Solrosens förskola", renamed).unit_ids == ()
+    assert recognize("status för tussilagon", renamed).unit_ids == (1,)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet="åäöÅÄÖ aeo?!mål123T", max_size=60)))
+def test_recognize_never_raises_on_arbitrary_text(text):
+    r = recognize(text, VOCABULARY)
+    assert isinstance(r.intent, Intent)
+    assert 0.0 <= r.score <= 1.0
+    assert r.language in ("sv", "en")
+    assert set(r.unit_ids) <= set(UNITS) and set(r.indicator_ids) <= set(INDICATORS)
+    assert set(r.goal_ids) <= set(GOALS)
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t", "😀" * 50, "mål " * 5000, "a" * 100_000])
+def test_recognize_handles_empty_emoji_and_very_long_text(text):
+    assert isinstance(recognize(text, VOCABULARY).intent, Intent)
