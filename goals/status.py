@@ -113,25 +113,31 @@ def project(points: Sequence[tuple[float, float]], at: float) -> float | None:
     n = len(points)
     if n < 2:
         return None
-    mean_x = sum(x for x, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    sxx = sum((x - mean_x) ** 2 for x, _ in points)
-    if sxx == 0:
+    origin = points[0][0]  # shifting x keeps the sums small (dates are ordinals ~739 000)
+    sx = sy = sxx = sxy = 0.0
+    for x, y in points:  # one pass: this runs for every indicator of every goal asked about
+        x -= origin
+        sx += x
+        sy += y
+        sxx += x * x
+        sxy += x * y
+    spread = n * sxx - sx * sx
+    if spread <= 0:
         return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
-    return mean_y + slope * (at - mean_x)
+    slope = (n * sxy - sx * sy) / spread
+    return (sy + slope * (n * (at - origin) - sx)) / n
 
 
 # --- behind ------------------------------------------------------------------------
 
 
 def behind_reasons(snapshot: GoalSnapshot, today: date) -> tuple[Reason, ...]:
-    started = sorted((p for p in snapshot.periods if p.start <= today), key=lambda p: p.start)
+    timeline = _Timeline(snapshot, today)
     return (
-        *_assessment_reasons(snapshot, started),
-        *_indicator_reasons(snapshot, started, _year(snapshot, today)),
-        *_activity_reasons(snapshot, started, today),
-        *_missing_reports(snapshot, started, today),
+        *_assessment_reasons(timeline),
+        *_indicator_reasons(snapshot, timeline),
+        *_activity_reasons(snapshot, timeline, today),
+        *_missing_reports(snapshot, timeline, today),
     )
 
 
@@ -170,18 +176,30 @@ def _weight(reason: Reason) -> int:
     return _WEIGHT[(reason.kind, None)]
 
 
-def _year(snapshot: GoalSnapshot, today: date) -> int:
-    return max((p.year for p in snapshot.periods), default=today.year)
+class _Timeline:
+    """What every rule needs about one snapshot on one day, worked out once (the rules
+    run for every goal of a city when someone asks what is behind)."""
+
+    __slots__ = ("started", "reported", "year", "year_end")
+
+    def __init__(self, snapshot: GoalSnapshot, today: date) -> None:
+        self.started = sorted((p for p in snapshot.periods if p.start <= today), key=_start)
+        follow_ups = snapshot.follow_ups
+        # (period, follow-up) of started periods, oldest first
+        self.reported = [(p, follow_ups[p.id]) for p in self.started if p.id in follow_ups]
+        self.year = max((p.year for p in snapshot.periods), default=today.year)
+        self.year_end = max((p.end for p in snapshot.periods if p.year == self.year), default=None)
 
 
-def _assessment_reasons(snapshot: GoalSnapshot, started: list[Period]) -> list[Reason]:
+def _start(period: Period) -> date:
+    return period.start
+
+
+def _assessment_reasons(timeline: _Timeline) -> list[Reason]:
     reasons: list[Reason] = []
     latest_assessment: tuple[int, Period, FollowUp] | None = None
     latest_forecast: tuple[int, Period, FollowUp] | None = None
-    for index, period in enumerate(started):
-        follow_up = snapshot.follow_ups.get(period.id)
-        if follow_up is None:
-            continue
+    for index, (period, follow_up) in enumerate(timeline.reported):
         if follow_up.assessment is not None:
             latest_assessment = (index, period, follow_up)
         if follow_up.forecast is not None:
@@ -206,30 +224,38 @@ def _assessment_reasons(snapshot: GoalSnapshot, started: list[Period]) -> list[R
     return reasons
 
 
-def _indicator_values(
-    snapshot: GoalSnapshot, indicator: Indicator, started: list[Period]
+def _totals(
+    snapshot: GoalSnapshot, indicator_id: int, timeline: _Timeline, snapshot_ids: set[int]
 ) -> list[tuple[Period | None, float]]:
     """(period, total) oldest first, skipping missing totals. Values of periods outside
     the snapshot come first with period None; those of unstarted periods are ignored."""
-    by_period: dict[int, Measurement] = dict(snapshot.history.get(indicator.id, ()))
-    for period in started:
-        follow_up = snapshot.follow_ups.get(period.id)
-        if follow_up is not None and indicator.id in follow_up.indicator_values:
-            by_period[period.id] = follow_up.indicator_values[indicator.id]
-    in_snapshot = {p.id for p in snapshot.periods}
-    older = [(None, m.total) for pid, m in by_period.items() if pid not in in_snapshot and m.total is not None]
-    known = [(p, by_period[p.id].total) for p in started if p.id in by_period and by_period[p.id].total is not None]
-    return older + known
+    history = snapshot.history.get(indicator_id, ())
+    older: list[tuple[Period | None, float]] = [
+        (None, m.total) for pid, m in history if pid not in snapshot_ids and m.total is not None
+    ]
+    by_period = dict(history)
+    for period, follow_up in timeline.reported:
+        if follow_up.indicator_values:
+            value = follow_up.indicator_values.get(indicator_id)
+            if value is not None:
+                by_period[period.id] = value
+    for period in timeline.started:
+        value = by_period.get(period.id)
+        if value is not None and value.total is not None:
+            older.append((period, value.total))
+    return older
 
 
-def _indicator_reasons(snapshot: GoalSnapshot, started: list[Period], year: int) -> list[Reason]:
+def _indicator_reasons(snapshot: GoalSnapshot, timeline: _Timeline) -> list[Reason]:
     reasons: list[Reason] = []
-    year_periods = [p for p in snapshot.periods if p.year == year]
-    year_end = max((p.end for p in year_periods), default=None)
+    if not snapshot.goal.indicators:
+        return reasons
+    snapshot_ids = {p.id for p in snapshot.periods}
+    year, year_end = timeline.year, timeline.year_end
     for indicator in snapshot.goal.indicators:
         if indicator.target is None:
             continue
-        values = _indicator_values(snapshot, indicator, started)
+        values = _totals(snapshot, indicator.id, timeline, snapshot_ids)
         if not values:
             continue
         last_period, last_value = values[-1]
@@ -245,15 +271,15 @@ def _indicator_reasons(snapshot: GoalSnapshot, started: list[Period], year: int)
                 )
             )
             continue
-        this_year = [(p, v) for p, v in values if p is not None and p.year == year]
-        if year_end is None or not this_year or this_year[-1][0].end >= year_end:
+        if year_end is None or last_period is None or last_period.year != year or last_period.end >= year_end:
             continue
-        projected = project([(p.end.toordinal(), v) for p, v in this_year], year_end.toordinal())
+        this_year = [(p.end.toordinal(), v) for p, v in values if p is not None and p.year == year]
+        projected = project(this_year, year_end.toordinal())
         if projected is not None and is_off_target(indicator, projected):
             reasons.append(
                 Reason(
                     ReasonKind.INDICATOR_TREND,
-                    period_id=this_year[-1][0].id,
+                    period_id=last_period.id,
                     indicator_id=indicator.id,
                     value=last_value,
                     target=indicator.target,
@@ -272,9 +298,11 @@ def activity_status(activity: Activity, reported: ActivityStatus | None) -> Acti
     return reported
 
 
-def _activity_reasons(snapshot: GoalSnapshot, started: list[Period], today: date) -> list[Reason]:
+def _activity_reasons(snapshot: GoalSnapshot, timeline: _Timeline, today: date) -> list[Reason]:
     reasons: list[Reason] = []
-    reports = [snapshot.follow_ups[p.id].activity_statuses for p in started if p.id in snapshot.follow_ups]
+    if not snapshot.goal.activities:
+        return reasons
+    reports = [follow_up.activity_statuses for _, follow_up in timeline.reported if follow_up.activity_statuses]
     for activity in snapshot.goal.activities:
         reported = next((r[activity.id] for r in reversed(reports) if activity.id in r), None)
         status = activity_status(activity, reported)
@@ -288,9 +316,9 @@ def _activity_reasons(snapshot: GoalSnapshot, started: list[Period], today: date
     return reasons
 
 
-def _missing_reports(snapshot: GoalSnapshot, started: list[Period], today: date) -> list[Reason]:
+def _missing_reports(snapshot: GoalSnapshot, timeline: _Timeline, today: date) -> list[Reason]:
     reasons: list[Reason] = []
-    for period in started:
+    for period in timeline.started:
         if not period.is_open or period.deadline >= today or not snapshot.goal.is_valid_in(period.year):
             continue
         follow_up = snapshot.follow_ups.get(period.id)
