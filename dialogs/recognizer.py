@@ -631,7 +631,7 @@ _SV_WORDS = frozenset(
     "paminn imorgon morgon senare trenden tack sluta stopp glom kan du ska maste nu "
     "hejsan halla tjena god sista dag datum saknar saknas vara klar koppla kanalen "
     "avdelning avdelningen uppfoljning uppfoljningen lamna dags borja starta over av om "
-    "utvecklingen utvecklats ladda ner".split()
+    "utvecklingen utvecklats ladda ner deadline".split()
 )
 _EN_WORDS = frozenset(
     "what whats which who how is are the to my me i do does dos have has left when why "

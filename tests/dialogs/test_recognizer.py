@@ -72,7 +72,7 @@ UTTERANCES = Path(__file__).with_name("utterances.tsv")
 
 @dataclass(frozen=True)
 class Labelled:
-    split: str  # "dev" | "held"
+    split: str  # "dev" | "held" (held out) | "fresh" (written after the first recognizer)
     text: str
     intent: Intent
     language: str
@@ -151,7 +151,7 @@ def report(items: list[Labelled]) -> str:
         if t:
             i, e, lang = t.rates()
             lines.append(f"{intent.name:<15}{t.n:>5}{i:>9.1%}{e:>10.1%}{lang:>7.1%}")
-    for name, part in (("dev", "dev"), ("held-out", "held"), ("overall", None)):
+    for name, part in (("dev", "dev"), ("fresh", "fresh"), ("held-out", "held"), ("overall", None)):
         subset = [it for it in items if part is None or it.split == part]
         if not subset:
             continue
@@ -168,6 +168,7 @@ ITEMS = load_utterances()
 def test_the_labelled_set_covers_every_intent_in_both_languages():
     counts = Counter(item.intent for item in ITEMS)
     assert len(ITEMS) >= 240
+    assert {item.split for item in ITEMS} == {"dev", "held", "fresh"}
     assert set(counts) == set(Intent)
     main = set(Intent) - {Intent.LINK_CHANNEL}
     assert all(counts[i] >= 8 for i in main) and counts[Intent.LINK_CHANNEL] >= 5
@@ -245,7 +246,7 @@ def test_without_a_vocabulary_intents_still_work():
 
 def test_a_changed_vocabulary_is_not_answered_from_the_old_one():
     first = Vocabulary(units={1: "Solrosens förskola"})
-    renamed = Vocabulary(units={1: "Tussilagons förskola"})
+    renamed = Vocabulary(units={1: "Tussilagons äldreboende"})
     assert recognize("status för Solrosens förskola", first).unit_ids == (1,)
     assert recognize("status för Solrosens förskola", renamed).unit_ids == ()
     assert recognize("status för tussilagon", renamed).unit_ids == (1,)
