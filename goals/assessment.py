@@ -39,14 +39,14 @@ def actions_required(goal: Goal, period: Period, follow_up: FollowUp, today: dat
         return True
     for activity in goal.activities:
         status = activity_status(activity, follow_up.activity_statuses.get(activity.id))
-        if status is ActivityStatus.DELAYED or is_overdue(activity, status, today):
+        if status == ActivityStatus.DELAYED or is_overdue(activity, status, today):
             return True
     return False
 
 
 def evidence_conflicts(goal: Goal, follow_up: FollowUp, today: date) -> list[Reason]:
     """The evidence in this follow-up that contradicts an assessment of "fulfilled"."""
-    if follow_up.assessment is not Fulfilment.FULFILLED:
+    if follow_up.assessment != Fulfilment.FULFILLED:
         return []
     conflicts: list[Reason] = []
     for indicator in goal.indicators:

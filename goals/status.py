@@ -49,7 +49,6 @@ from goals.model import (
     FollowUpState,
     Fulfilment,
     Indicator,
-    Measurement,
     Period,
 )
 from goals.ports import GoalSnapshot
@@ -98,7 +97,7 @@ def is_off_target(indicator: Indicator, value: float | None) -> bool:
     higher-is-better; no target or no value means nothing to judge."""
     if indicator.target is None or value is None:
         return False
-    if indicator.direction is Direction.DECREASE:
+    if indicator.direction == Direction.DECREASE:
         return value > indicator.target
     return value < indicator.target
 
@@ -308,7 +307,7 @@ def _activity_reasons(snapshot: GoalSnapshot, timeline: _Timeline, today: date) 
         status = activity_status(activity, reported)
         if is_overdue(activity, status, today):
             kind = ReasonKind.ACTIVITY_OVERDUE
-        elif status is ActivityStatus.DELAYED:
+        elif status == ActivityStatus.DELAYED:
             kind = ReasonKind.ACTIVITY_DELAYED
         else:
             continue
