@@ -34,11 +34,14 @@ from storage.base import Base
 
 CODE = 64  # natural keys, enum values, tenant ids, Entra object ids
 NAME = 300  # names and titles as people write them
+# SQLite reuses the highest rowid after a delete unless the table is AUTOINCREMENT;
+# ids appear in audit details and outbox payloads, so they must never be reused.
+NO_ID_REUSE = {"sqlite_autoincrement": True}
 
 
 class OrgNodeRow(Base):
     __tablename__ = "org_nodes"
-    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "code"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(CODE), default="")
@@ -51,7 +54,7 @@ class OrgNodeRow(Base):
 
 class PersonRow(Base):
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("tenant_id", "entra_object_id"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "entra_object_id"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(CODE))
@@ -67,6 +70,7 @@ class RoleAssignmentRow(Base):
         UniqueConstraint("person_id", "org_node_id", "role"),
         # "who is department head of this node?" (approvers, reminders)
         Index("ix_role_assignments_node_role", "org_node_id", "role"),
+        NO_ID_REUSE,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -77,7 +81,7 @@ class RoleAssignmentRow(Base):
 
 class GoalAreaRow(Base):
     __tablename__ = "goal_areas"
-    __table_args__ = (UniqueConstraint("org_node_id", "code"),)
+    __table_args__ = (UniqueConstraint("org_node_id", "code"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(CODE))
@@ -92,6 +96,7 @@ class GoalRow(Base):
         # the hot path: goals of these owners valid in a year
         Index("ix_goals_owner_years", "owner_id", "valid_from", "valid_to"),
         Index("ix_goals_owner_code", "owner_id", "code"),
+        NO_ID_REUSE,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -112,6 +117,7 @@ class GoalRow(Base):
 
 class ExpectedResultRow(Base):
     __tablename__ = "expected_results"
+    __table_args__ = NO_ID_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
@@ -124,6 +130,7 @@ class ExpectedResultRow(Base):
 
 class IndicatorRow(Base):
     __tablename__ = "indicators"
+    __table_args__ = NO_ID_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
@@ -140,6 +147,7 @@ class IndicatorRow(Base):
 
 class ActivityRow(Base):
     __tablename__ = "activities"
+    __table_args__ = NO_ID_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
@@ -152,7 +160,7 @@ class ActivityRow(Base):
 
 class PeriodRow(Base):
     __tablename__ = "periods"
-    __table_args__ = (UniqueConstraint("root_id", "kind", "year"),)
+    __table_args__ = (UniqueConstraint("root_id", "kind", "year"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     root_id: Mapped[int] = mapped_column(ForeignKey("org_nodes.id", ondelete="CASCADE"))
@@ -169,7 +177,7 @@ class FollowUpRow(Base):
     __tablename__ = "follow_ups"
     # (goal_id, period_id) is unique: one follow-up per goal and period; its index
     # also serves "follow-ups of these goals"; period_id gets its own index.
-    __table_args__ = (UniqueConstraint("goal_id", "period_id"),)
+    __table_args__ = (UniqueConstraint("goal_id", "period_id"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
@@ -213,7 +221,7 @@ class FollowUpActivityStatusRow(Base):
 class AuditRow(Base):
     # No foreign keys: the audit trail must outlive the people and rows it mentions.
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -227,7 +235,7 @@ class AuditRow(Base):
 class OutboxEventRow(Base):
     __tablename__ = "outbox_events"
     # pending events are those with processed_at NULL, oldest (lowest id) first
-    __table_args__ = (Index("ix_outbox_events_pending", "processed_at", "id"),)
+    __table_args__ = (Index("ix_outbox_events_pending", "processed_at", "id"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(CODE))
