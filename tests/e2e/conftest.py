@@ -15,15 +15,17 @@ from pydantic import SecretStr
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.logging_setup import configure_logging
 from storage.session import make_sessionmaker
 from storage.unit_of_work import uow_factory as make_uow_factory
 from tests.support.fake_connector import FakeConnector, Recorded
 from tests.support.org import DemoOrg, build_demo_org
 
 
-def settings_for(database_url: str, **overrides: Any) -> Settings:
+def settings_for(url: str, **overrides: Any) -> Settings:
     # _env_file=None: a developer's .env must not change what the tests see.
-    return Settings(_env_file=None, database_url=SecretStr(database_url), **overrides)
+    overrides.setdefault("database_url", SecretStr(url))
+    return Settings(_env_file=None, **overrides)
 
 
 @dataclass
@@ -69,6 +71,12 @@ class RunningBot:
     async def get(self, path: str) -> tuple[int, Any]:
         async with self.http.get(f"{self.url}{path}") as response:
             return response.status, await response.json()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _structured_logging() -> None:
+    # As `malkoll serve` does, so log lines reach the standard logging (and caplog).
+    configure_logging("INFO")
 
 
 @pytest.fixture
