@@ -96,6 +96,9 @@ class Profile:
     approver_role: Role  # who approves a unit's follow-up (= approvals["follow_up"])
     approvals: dict[str, Role]
 
+    def __hash__(self) -> int:  # the dict fields would make the generated hash fail
+        return hash(self.key)
+
     def level(self, key: str) -> Level:
         for level in self.levels:
             if level.key == key:
@@ -113,10 +116,6 @@ class Profile:
 
     def name(self, lang: str) -> str:
         return self.name_en if _language(lang) == "en" else self.name_sv
-
-    @property
-    def year_end_kind(self) -> PeriodKind:
-        return next(k for k in self.period_kinds if k.is_year_end)
 
 
 def _language(lang: str) -> str:
