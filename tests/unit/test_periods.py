@@ -106,3 +106,10 @@ def test_every_day_of_the_year_is_in_exactly_one_period(day: date, key: str) -> 
     containing = [p for p in periods if p.start <= day <= p.end]
     assert len(containing) == 1
     assert current_period(periods, day) == containing[0]
+
+
+@given(st.integers(min_value=1990, max_value=2100), st.sampled_from(available_profiles()))
+def test_any_year_is_tiled_and_each_deadline_falls_before_the_next_years_same_period(year: int, key: str) -> None:
+    periods = periods_for_year(load_profile(key), root_id=1, year=year)
+    assert sum((p.end - p.start).days + 1 for p in periods) == (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    assert all(p.end < p.deadline < date(year + 1, p.start.month, p.start.day) for p in periods)

@@ -136,6 +136,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         pytest.param('end = "04-30"', 'end = "04-31"', "period_kinds[0].end", "day that exists in month 04", id="bad-day"),
         pytest.param('deadline = "05-10"', 'deadline = "02-29"', "period_kinds[0].deadline", "every year", id="leap-day"),
         pytest.param('deadline = "05-10"', 'deadline = "04-20"', "period_kinds[0].deadline", "after the period's end", id="deadline-before-end"),
+        pytest.param("deadline_next_year = true", "", "period_kinds[2].deadline", "deadline_next_year", id="january-deadline-without-next-year"),
         pytest.param('start = "05-01"', 'start = "04-15"', "period_kinds[1].start", "overlaps", id="overlap"),
         pytest.param('start = "05-01"', 'start = "05-05"', "period_kinds[1].start", "gap", id="gap"),
         pytest.param('end = "12-31"', 'end = "12-30"', "period_kinds[2].end", "whole year", id="year-not-covered"),
