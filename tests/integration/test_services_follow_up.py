@@ -7,31 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tiny_city import CLOCK, City, city, clock_at  # noqa: F401  (fixture)
+from tiny_city import ANALYSIS, CLOCK, City, city, clock_at, complete_changes  # noqa: F401  (fixture)
 
 from goals import services
 from goals.errors import ConcurrencyConflict, InvalidTransition, PeriodClosed, PermissionDenied, ValidationFailed
 from goals.model import ActivityStatus, FollowUp, FollowUpState, Fulfilment, Measurement
 from goals.services import FollowUpChanges
-
-ANALYSIS = (
-    "Språkutvecklingen går framåt men promenaderna kom igång sent eftersom personalen "
-    "var sjuk i februari och vikarier saknades under flera veckor."
-)
-
-
-def complete_changes(city: City) -> FollowUpChanges:
-    goal = city.goals["SOL-1"]
-    return FollowUpChanges(
-        assessment=Fulfilment.PARTLY,
-        forecast=Fulfilment.FULFILLED,
-        analysis=ANALYSIS,
-        actions="Promenaderna flyttas till förmiddagarna och fler pedagoger utbildas.",
-        resource_use="Två pedagoger har gått språkutbildning inom befintlig budget.",
-        indicator_values={goal.indicators[0].id: Measurement(total=92.0)},
-        activity_statuses={goal.activities[0].id: ActivityStatus.DELAYED},
-    )
-
 
 async def stored(city: City, follow_up_id: int) -> FollowUp:
     async with city.uow_factory() as uow:

@@ -201,6 +201,26 @@ async def build_city(uow_factory) -> City:
     return city
 
 
+ANALYSIS = (
+    "Språkutvecklingen går framåt men promenaderna kom igång sent eftersom personalen "
+    "var sjuk i februari och vikarier saknades under flera veckor."
+)
+
+
+def complete_changes(city: City) -> services.FollowUpChanges:
+    """Everything Stockholm ILS asks of SOL-1's T1 follow-up."""
+    goal = city.goals["SOL-1"]
+    return services.FollowUpChanges(
+        assessment=Fulfilment.PARTLY,
+        forecast=Fulfilment.FULFILLED,
+        analysis=ANALYSIS,
+        actions="Promenaderna flyttas till förmiddagarna och fler pedagoger utbildas.",
+        resource_use="Två pedagoger har gått språkutbildning inom befintlig budget.",
+        indicator_values={goal.indicators[0].id: Measurement(total=92.0)},
+        activity_statuses={goal.activities[0].id: ActivityStatus.DELAYED},
+    )
+
+
 @pytest.fixture
 async def city(uow_factory) -> City:
     return await build_city(uow_factory)
