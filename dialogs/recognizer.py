@@ -187,6 +187,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
 _GAP = "..."
 _MAX_GAP = 3
 _UNKNOWN_BELOW = 0.5
+_EXTRA_CUE = 0.05
 _FULL_SCORE = 1.2  # a pattern this strong means "certain"
 # one typo (swap, missing or extra letter) in five letters, two from ten letters on
 _TYPO_SIMILARITY = 0.79
@@ -205,8 +206,16 @@ class _Pattern:
     weight: float
 
 
-def _compile_patterns() -> tuple[list[_Pattern], dict[str, list[_Spec]], list[str]]:
-    patterns: list[_Pattern] = []
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    patterns_by_first: dict[_Spec, tuple[_Pattern, ...]]  # only patterns whose first word occurs are tried
+    specs_by_text: dict[str, tuple[_Spec, ...]]
+    keywords: tuple[str, ...]  # the pattern words, targets of typo correction
+
+
+def _compile_patterns() -> _Compiled:
+    by_first: dict[_Spec, list[_Pattern]] = {}
+    by_text: dict[str, set[_Spec]] = {}
     for label, items in _PATTERNS.items():
         for phrase, weight in items:
             specs: list[_Spec | None] = []
@@ -214,63 +223,65 @@ def _compile_patterns() -> tuple[list[_Pattern], dict[str, list[_Spec]], list[st
                 if word == _GAP:
                     specs.append(None)
                     continue
-                prefix = word.endswith("*")
-                specs.append(_Spec(fold(word.rstrip("*")), prefix))
-            patterns.append(_Pattern(str(label), tuple(specs), weight))
-    by_prefix: dict[str, list[_Spec]] = {}
-    for p in patterns:
-        for s in p.specs:
-            if s is not None:
-                by_prefix.setdefault(s.text, [])
-                if s not in by_prefix[s.text]:
-                    by_prefix[s.text].append(s)
-    keywords = sorted(by_prefix)
-    return patterns, by_prefix, keywords
+                spec = _Spec(fold(word.rstrip("*")), word.endswith("*"))
+                specs.append(spec)
+                by_text.setdefault(spec.text, set()).add(spec)
+            first = specs[0]
+            assert first is not None, phrase
+            by_first.setdefault(first, []).append(_Pattern(str(label), tuple(specs), weight))
+    return _Compiled(
+        patterns_by_first={spec: tuple(ps) for spec, ps in by_first.items()},
+        specs_by_text={text: tuple(specs) for text, specs in by_text.items()},
+        keywords=tuple(sorted(by_text)),
+    )
 
 
-_COMPILED: tuple[list[_Pattern], dict[str, list[_Spec]], list[str]] | None = None
+_COMPILED: _Compiled | None = None
 
 
-def _compiled() -> tuple[list[_Pattern], dict[str, list[_Spec]], list[str]]:
+def _compiled() -> _Compiled:
     global _COMPILED
     if _COMPILED is None:
         _COMPILED = _compile_patterns()
     return _COMPILED
 
 
-def _spec_matches(spec: _Spec, token: str) -> bool:
-    return token.startswith(spec.text) if spec.prefix else token == spec.text
+_NO_SPECS: frozenset[_Spec] = frozenset()
 
 
-@lru_cache(maxsize=4096)
-def _exact_form(token: str) -> str | None:
-    """The token if some pattern word matches it as written, else None."""
-    _, by_text, _ = _compiled()
-    for k in range(1, len(token) + 1):
-        specs = by_text.get(token[:k])
-        if specs and any(_spec_matches(s, token) for s in specs):
-            return token
-    return None
+@lru_cache(maxsize=8192)
+def _specs_of(token: str) -> frozenset[_Spec]:
+    """The pattern words that match `token` as written ("rapporterat" ~ "rapporter*")."""
+    by_text = _compiled().specs_by_text
+    found = [
+        spec
+        for k in range(1, len(token) + 1)
+        for spec in by_text.get(token[:k], ())
+        if (spec.prefix or k == len(token))
+    ]
+    return frozenset(found) if found else _NO_SPECS
 
 
-def _keyword_form(token: str) -> str | None:
-    """The token, or the keyword it is a likely typo of ("rapporetra" -> "rapporter")."""
-    if _exact_form(token) is not None:
-        return token
-    return _typo_of(token) or token
+@lru_cache(maxsize=8192)
+def _specs_with_typos(token: str) -> frozenset[_Spec]:
+    """As `_specs_of`, or else the pattern words `token` is a likely misspelling of."""
+    exact = _specs_of(token)
+    if exact:
+        return exact
+    typo = _typo_of(token)
+    return frozenset(_compiled().specs_by_text[typo]) if typo else _NO_SPECS
 
 
-@lru_cache(maxsize=4096)
 def _typo_of(token: str) -> str | None:
     """The keyword `token` is a likely misspelling of, if any."""
     if len(token) < 5 or token.isdigit():
         return None
-    _, by_text, keywords = _compiled()
+    compiled = _compiled()
     best_score, best = _TYPO_SIMILARITY, None
-    for kw in keywords:
+    for kw in compiled.keywords:
         if len(kw) < 5:
             continue
-        if any(s.prefix for s in by_text[kw]):
+        if any(s.prefix for s in compiled.specs_by_text[kw]):
             # a typo in the stem of an inflected form: "rappotera" ~ "rapporter*"
             heads = {token[:k] for k in range(len(kw) - 1, len(kw) + 2)}
         elif abs(len(kw) - len(token)) <= 2:
@@ -287,49 +298,50 @@ def _intent_scores(
     words: list[str], blocked: set[int], *, typos: bool
 ) -> dict[str, tuple[float, set[int]]]:
     """label -> (score, positions of the words that matched its best pattern)."""
-    patterns, _, _ = _compiled()
-    form = _keyword_form if typos else _exact_form
-    forms = [None if i in blocked else form(w) for i, w in enumerate(words)]
-    scores: dict[str, tuple[float, set[int]]] = {}
-    for pattern in patterns:
-        used = _find(pattern.specs, forms)
-        if used is None:
-            continue
-        best, best_used = scores.get(pattern.label, (0.0, set()))
-        if pattern.weight > best:
-            # a second, different cue for the same intent adds a little confidence
-            scores[pattern.label] = (pattern.weight + (0.05 if best else 0.0), used)
-        else:
-            scores[pattern.label] = (best + 0.05, best_used | used)
-    return scores
+    compiled = _compiled()
+    specs_of = _specs_with_typos if typos else _specs_of
+    slots = [_NO_SPECS if i in blocked else specs_of(w) for i, w in enumerate(words)]
+    present = set().union(*slots) if slots else set()
+    hits: dict[str, list[tuple[float, set[int]]]] = {}
+    for first in present:
+        for pattern in compiled.patterns_by_first.get(first, ()):
+            used = _find(pattern.specs, slots)
+            if used is not None:
+                hits.setdefault(pattern.label, []).append((pattern.weight, used))
+    # the strongest cue decides; each further cue for the same intent adds a little
+    return {
+        label: (
+            max(w for w, _ in found) + _EXTRA_CUE * (len(found) - 1),
+            set().union(*(used for _, used in found)),
+        )
+        for label, found in hits.items()
+    }
 
 
-def _find(specs: tuple[_Spec | None, ...], forms: list[str | None]) -> set[int] | None:
+def _find(specs: tuple[_Spec | None, ...], slots: list[frozenset[_Spec]]) -> set[int] | None:
     first = specs[0]
-    assert first is not None
-    for start, form in enumerate(forms):
-        if form is None or not _spec_matches(first, form):
-            continue
-        used = _match_from(specs, 1, forms, start + 1, {start})
-        if used is not None:
-            return used
+    for start, slot in enumerate(slots):
+        if first in slot:
+            used = _match_from(specs, 1, slots, start + 1, {start})
+            if used is not None:
+                return used
     return None
 
 
 def _match_from(
-    specs: tuple[_Spec | None, ...], k: int, forms: list[str | None], pos: int, used: set[int]
+    specs: tuple[_Spec | None, ...], k: int, slots: list[frozenset[_Spec]], pos: int, used: set[int]
 ) -> set[int] | None:
     if k == len(specs):
         return used
     spec = specs[k]
     if spec is None:
         for skip in range(_MAX_GAP + 1):
-            found = _match_from(specs, k + 1, forms, pos + skip, used)
+            found = _match_from(specs, k + 1, slots, pos + skip, used)
             if found is not None:
                 return found
         return None
-    if pos < len(forms) and forms[pos] is not None and _spec_matches(spec, forms[pos]):
-        return _match_from(specs, k + 1, forms, pos + 1, used | {pos})
+    if pos < len(slots) and spec in slots[pos]:
+        return _match_from(specs, k + 1, slots, pos + 1, used | {pos})
     return None
 
 
