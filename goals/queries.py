@@ -1,0 +1,266 @@
+"""Read-only answers to status questions that goals.services does not give:
+one unit's or one goal's status, which units have not reported, when the next
+deadlines are, an indicator's values over time, and the names a person may ask about.
+
+Every function is scoped by goals.access: a node or goal outside the actor's scope
+raises PermissionDenied, the same error as for one that does not exist, so asking
+about ids reveals nothing. Status always comes from the pure rules in goals.status
+applied to the bulk read `uow.status.snapshots`, so these answers cannot disagree
+with `behind_goals` or with each other.
+
+Like the services, each function takes an un-entered UnitOfWork and opens it itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from goals.access import Actor, find_in_scope_in, require_in_scope_in, root_of_in, scope_nodes_in, scope_roots_in
+from goals.errors import PermissionDenied
+from goals.model import FollowUpState, Goal, Indicator, Measurement, OrgNode, Period, Role
+from goals.periods import current_period
+from goals.ports import GoalSnapshot, UnitOfWork
+from goals.status import Due, Reason, behind_reasons, severity, still_to_report
+
+# Who may ask which units have not reported: the people who follow units up.
+# A unit manager's own units are answered by "what is left to report".
+OVERSEER_ROLES: frozenset[Role] = frozenset({Role.DEPARTMENT_HEAD, Role.STAFF, Role.DIRECTOR, Role.ADMIN})
+# How far back a trend reaches: the year asked about and the three before it.
+TREND_YEARS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeNames:
+    """The names a person may refer to in a question, all within their scope."""
+
+    units: dict[int, str]  # org node id -> name (units, departments, administrations)
+    goals: dict[int, str]  # goal id -> title
+    goal_numbers: dict[int, int]  # goal id -> number ("mål 3")
+    indicators: dict[int, str]  # indicator id -> name
+    indicator_goal: dict[int, int]  # indicator id -> the goal it belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class GoalStatus:
+    goal: Goal
+    owner_name: str
+    reasons: tuple[Reason, ...]  # empty = on track
+    severity: int  # goals.status.severity of the reasons; 0 = on track
+    due: tuple[Due, ...]  # open periods still to report, soonest deadline first
+    period: Period | None  # the period to report now (goals.periods.current_period)
+    state: FollowUpState | None  # that period's follow-up state; None = not started
+
+    @property
+    def is_behind(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatus:
+    node: OrgNode
+    goals: tuple[GoalStatus, ...]  # of the node and everything below it, most behind first
+
+    @property
+    def behind(self) -> tuple[GoalStatus, ...]:
+        return tuple(g for g in self.goals if g.is_behind)
+
+
+@dataclass(frozen=True, slots=True)
+class NotReported:
+    """A unit with goals whose follow-up for `period` is not submitted or approved."""
+
+    unit: OrgNode
+    period: Period
+    goals: tuple[tuple[Goal, FollowUpState | None], ...]  # goal and its state (None = not started)
+    overdue: bool  # the period's deadline has passed
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodDeadline:
+    period: Period
+    left: int  # follow-ups in the actor's scope still to report for it
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    period: Period
+    value: Measurement
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    goal: Goal
+    owner_name: str
+    indicator: Indicator
+    points: tuple[TrendPoint, ...]  # oldest first; periods with a recorded value only
+
+
+# --- names -----------------------------------------------------------------------------
+
+
+async def names_in_scope(uow: UnitOfWork, *, actor: Actor, today: date) -> ScopeNames:
+    """Units, goals (valid this year) and indicators the actor may ask about."""
+    async with uow:
+        nodes = await scope_nodes_in(uow, actor=actor)
+        goals = await uow.goals.for_owners([n.id for n in nodes], today.year) if nodes else []
+    return ScopeNames(
+        units={n.id: n.name for n in nodes},
+        goals={g.id: g.title for g in goals},
+        goal_numbers={g.id: g.number for g in goals if g.number},
+        indicators={i.id: i.name for g in goals for i in g.indicators},
+        indicator_goal={i.id: g.id for g in goals for i in g.indicators},
+    )
+
+
+# --- status of a unit or a goal -----------------------------------------------------
+
+
+async def unit_status(uow: UnitOfWork, *, actor: Actor, node_id: int, today: date) -> UnitStatus:
+    """Every goal of the node and the nodes below it, with its reasons, most behind first."""
+    async with uow:
+        node = await require_in_scope_in(uow, actor=actor, node_id=node_id)
+        owner_ids = [n.id for n in await uow.orgs.subtree(node.id)]
+        snapshots = await uow.status.snapshots(owner_ids, today.year)
+    return UnitStatus(node=node, goals=tuple(sorted_by_severity(goal_status_of(s, today) for s in snapshots)))
+
+
+async def goal_status(uow: UnitOfWork, *, actor: Actor, goal_id: int, today: date) -> GoalStatus:
+    async with uow:
+        goal = await uow.goals.get(goal_id)
+        owner = await find_in_scope_in(uow, actor=actor, node_id=goal.owner_id) if goal else None
+        # A missing goal and someone else's goal are refused alike.
+        if goal is None or owner is None:
+            raise PermissionDenied("not in scope")
+        snapshot = _only(await uow.status.snapshots([goal.owner_id], today.year), goal_id)
+    if snapshot is None:
+        # Not valid this year: nothing can be behind or due.
+        return GoalStatus(goal=goal, owner_name=owner.name, reasons=(), severity=0, due=(), period=None, state=None)
+    return goal_status_of(snapshot, today)
+
+
+def goal_status_of(snapshot: GoalSnapshot, today: date) -> GoalStatus:
+    reasons = behind_reasons(snapshot, today)
+    period = current_period(snapshot.periods, today)
+    follow_up = snapshot.follow_ups.get(period.id) if period else None
+    return GoalStatus(
+        goal=snapshot.goal,
+        owner_name=snapshot.owner_name,
+        reasons=reasons,
+        severity=severity(reasons),
+        due=tuple(still_to_report(snapshot, today)),
+        period=period,
+        state=follow_up.state if follow_up else None,
+    )
+
+
+def sorted_by_severity(statuses) -> list[GoalStatus]:
+    """Most behind first; ties by owner name, goal number and id (as behind_goals), so pages stay stable."""
+    return sorted(statuses, key=lambda s: (-s.severity, s.owner_name, s.goal.number, s.goal.id))
+
+
+# --- reporting ---------------------------------------------------------------------------
+
+
+async def not_reported(
+    uow: UnitOfWork, *, actor: Actor, today: date, node_id: int | None = None
+) -> list[NotReported]:
+    """Units in the scope of the actor's head/staff/director roles (or below `node_id`)
+    with follow-ups still to report for a started, open period; overdue ones first,
+    then by deadline and unit name. Unit managers alone may not ask this."""
+    async with uow:
+        roles = OVERSEER_ROLES & {a.role for a in actor.roles}
+        if not roles:
+            raise PermissionDenied("not_reported is for department heads, staff and directors")
+        if node_id is None:
+            nodes = await scope_nodes_in(uow, actor=actor, roles=roles)
+        else:
+            top = await require_in_scope_in(uow, actor=actor, node_id=node_id, roles=roles)
+            nodes = await uow.orgs.subtree(top.id)
+        by_id = {n.id: n for n in nodes}
+        snapshots = await uow.status.snapshots(list(by_id), today.year) if by_id else []
+    missing: dict[tuple[int, int], list[tuple[Goal, FollowUpState | None]]] = {}
+    periods: dict[int, Period] = {}
+    for snapshot in snapshots:
+        for due in still_to_report(snapshot, today):
+            periods[due.period.id] = due.period
+            missing.setdefault((snapshot.goal.owner_id, due.period.id), []).append((snapshot.goal, due.state))
+    answer = [
+        NotReported(
+            unit=by_id[owner_id],
+            period=periods[period_id],
+            goals=tuple(sorted(goals, key=lambda pair: (pair[0].number, pair[0].id))),
+            overdue=periods[period_id].deadline < today,
+        )
+        for (owner_id, period_id), goals in missing.items()
+    ]
+    answer.sort(key=lambda n: (not n.overdue, n.period.deadline, n.unit.name, n.unit.id))
+    return answer
+
+
+async def deadlines(uow: UnitOfWork, *, actor: Actor, today: date) -> list[PeriodDeadline]:
+    """The open periods of the actor's organisation that are still ahead or still have
+    follow-ups to report, soonest deadline first, with how many are left in scope."""
+    async with uow:
+        nodes = await scope_nodes_in(uow, actor=actor)
+        snapshots = await uow.status.snapshots([n.id for n in nodes], today.year) if nodes else []
+        root_periods: dict[int, Period] = {}
+        roots = {(await root_of_in(uow, node_id=top.id)).id for top in await scope_roots_in(uow, actor=actor)}
+        for root_id in sorted(roots):
+            for period in await uow.periods.for_root(root_id, today.year):
+                root_periods[period.id] = period
+    left: dict[int, int] = {}
+    for snapshot in snapshots:
+        for due in still_to_report(snapshot, today):
+            left[due.period.id] = left.get(due.period.id, 0) + 1
+            root_periods.setdefault(due.period.id, due.period)
+    answer = [
+        PeriodDeadline(period=p, left=left.get(p.id, 0), passed=p.deadline < today)
+        for p in root_periods.values()
+        if p.is_open and (p.deadline >= today or left.get(p.id))
+    ]
+    answer.sort(key=lambda d: (d.period.deadline, d.period.start, d.period.id))
+    return answer
+
+
+# --- trend -------------------------------------------------------------------------------
+
+
+async def indicator_trend(
+    uow: UnitOfWork, *, actor: Actor, goal_id: int, indicator_id: int, today: date, years: int = TREND_YEARS
+) -> Trend:
+    """The indicator's recorded values per period over the last `years` years, oldest first."""
+    async with uow:
+        goal = await uow.goals.get(goal_id)
+        indicator = next((i for i in goal.indicators if i.id == indicator_id), None) if goal else None
+        if goal is None or indicator is None or await find_in_scope_in(uow, actor=actor, node_id=goal.owner_id) is None:
+            raise PermissionDenied("not in scope")
+        # One snapshot read covers a year and the one before it.
+        snapshots = [
+            _only(await uow.status.snapshots([goal.owner_id], year), goal_id)
+            for year in range(today.year, today.year - years, -2)
+        ]
+    periods: dict[int, Period] = {}
+    values: dict[int, Measurement] = {}
+    owner_name = ""
+    first_year = today.year - years + 1
+    for snapshot in (s for s in reversed(snapshots) if s is not None):
+        owner_name = snapshot.owner_name
+        periods.update((p.id, p) for p in snapshot.periods if first_year <= p.year <= today.year and p.start <= today)
+        values.update(snapshot.history.get(indicator_id, ()))
+    points = [TrendPoint(periods[pid], m) for pid, m in values.items() if pid in periods and _has_value(m)]
+    points.sort(key=lambda p: (p.period.start, p.period.end, p.period.id))
+    return Trend(goal=goal, owner_name=owner_name, indicator=indicator, points=tuple(points))
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _only(snapshots: Sequence[GoalSnapshot], goal_id: int) -> GoalSnapshot | None:
+    return next((s for s in snapshots if s.goal.id == goal_id), None)
+
+
+def _has_value(m: Measurement) -> bool:
+    return m.total is not None or m.women is not None or m.men is not None
