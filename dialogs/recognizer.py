@@ -89,6 +89,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("kommando*", 0.8), ("commands", 0.8), ("instruktion*", 0.7), ("instructions", 0.7),
         ("förstår inte", 0.9), ("hur man gör", 0.9), ("vad kan man", 0.9), ("komma igång", 0.9),
         ("what to ask", 1.0), ("tips", 0.7), ("get started", 0.9), ("dont understand", 0.9),
+        ("använda dig", 1.0), ("vad gör du", 1.0), ("what do you do", 1.0),
+        ("able to do", 1.0), ("how to use", 0.9), ("how do i", 0.6),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
@@ -99,7 +101,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("tjabba", 0.8), ("tja", 0.7), ("god morgon", 0.8), ("god dag", 0.8),
         ("godmorgon", 0.8), ("hello", 0.8), ("hi", 0.7), ("hey", 0.7),
         ("good morning", 0.8), ("good afternoon", 0.8), ("hur mår du", 1.1),
-        ("how are you", 1.1),
+        ("how are you", 1.1), ("god kväll", 0.8), ("good evening", 0.8),
     ),
     Intent.REPORT: (
         ("rapporter*", 0.8), ("report", 0.8), ("reporting", 0.7), ("uppföljning*", 0.4),
@@ -128,7 +130,9 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("ej uppfyll*", 1.0), ("inte uppfyll*", 1.0), ("uppfylls inte", 1.0),
         ("röda", 1.0), ("i fara", 1.0), ("at risk", 1.0), ("problem*", 0.8),
         ("inte ... nås", 1.0), ("not ... met", 1.0), ("efter plan*", 1.0),
-        ("dålig*", 1.0), ("riskerar", 1.0), ("badly", 1.0),
+        ("dålig*", 1.0), ("riskerar", 1.0), ("badly", 1.0), ("inte i fas", 1.2),
+        ("försen*", 1.1), ("delayed", 1.0), ("når vi inte", 1.1), ("klarar vi inte", 1.1),
+        ("wont ... reach", 1.0), ("wont ... meet", 1.0), ("not ... reach*", 1.0),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -141,6 +145,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("återstår", 1.1), ("är kvar", 1.0), ("saknas i min", 1.1),
         ("jag inte ... rapporter*", 1.3), ("måste jag rapporter*", 1.1), ("något kvar", 1.1),
         ("anything left", 1.2), ("left ... report", 1.2), ("left for me", 1.2),
+        ("behöver jag rapporter*", 1.1), ("still left", 1.2), ("left to do", 1.2),
+        ("rapporterat allt", 1.2), ("allt rapporterat", 1.2), ("reported everything", 1.2),
         ("kvar att göra", 1.2), ("left to report", 1.3), ("have left", 1.1),
         ("outstanding", 1.0), ("still need", 1.1), ("do i still", 1.0), ("to do list", 1.0),
     ),
@@ -149,6 +155,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("vara inne", 1.1), ("vara klar", 1.0), ("när måste", 1.3), ("hur lång tid", 1.1),
         ("when is", 0.7), ("due", 1.0), ("när stänger", 1.2), ("stänger", 0.9),
         ("vilket datum", 1.1), ("inlämn*", 0.6), ("senast", 0.8), ("by when", 1.0),
+        ("hur länge", 1.1), ("when do i need", 1.2), ("when must", 1.2), ("when should", 1.0),
+        ("how long", 1.0),
     ),
     Intent.NOT_REPORTED: (
         ("enhet* ... inte rapporter*", 1.4), ("vem har inte", 1.3), ("vilka har inte", 1.3),
@@ -159,6 +167,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("who hasnt", 1.2), ("units ... not ... reported", 1.4), ("enhet* saknas", 1.3),
         ("vem saknas", 1.2), ("vilka saknas", 1.2), ("saknas", 0.6), ("who is missing", 1.2),
         ("units ... missing", 1.3), ("missing ... report*", 1.3),
+        ("efter med rapport*", 1.3), ("behind with ... report*", 1.3),
     ),
     Intent.TREND: (
         ("trend*", 1.2), ("utveckl*", 1.0), ("diagram*", 1.2), ("graf*", 1.1),
@@ -268,12 +277,12 @@ def _specs_with_typos(token: str) -> frozenset[_Spec]:
     exact = _specs_of(token)
     if exact:
         return exact
-    typo = _typo_of(token)
-    return frozenset(_compiled().specs_by_text[typo]) if typo else _NO_SPECS
+    corrected = _typo_of(token)
+    return _specs_of(corrected) if corrected else _NO_SPECS
 
 
 def _typo_of(token: str) -> str | None:
-    """The keyword `token` is a likely misspelling of, if any."""
+    """The word `token` is a likely misspelling of, spelt right ("rappotera" -> "rapportera")."""
     if len(token) < 5 or token.isdigit():
         return None
     compiled = _compiled()
@@ -282,15 +291,16 @@ def _typo_of(token: str) -> str | None:
         if len(kw) < 5:
             continue
         if any(s.prefix for s in compiled.specs_by_text[kw]):
-            # a typo in the stem of an inflected form: "rappotera" ~ "rapporter*"
-            heads = {token[:k] for k in range(len(kw) - 1, len(kw) + 2)}
+            # a typo in the stem of an inflected form: "rappotera" ~ "rapporter*" + "a"
+            heads = [token[:k] for k in range(len(kw) - 1, len(kw) + 2)]
         elif abs(len(kw) - len(token)) <= 2:
-            heads = {token}
+            heads = [token]
         else:
             continue
-        score = max(OSA.normalized_similarity(head, kw) for head in heads)
-        if score > best_score:
-            best_score, best = score, kw
+        for head in heads:
+            score = OSA.normalized_similarity(head, kw)
+            if score > best_score:
+                best_score, best = score, kw + token[len(head):]
     return best
 
 
@@ -352,6 +362,11 @@ _ORDINALS = {
     "sjunde": 7, "attonde": 8, "nionde": 9, "tionde": 10, "first": 1, "second": 2,
     "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10,
+}
+_CARDINALS = {
+    "ett": 1, "tva": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "atta": 8,
+    "nio": 9, "tio": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10,
 }
 _TERTIAL_WORDS = {"1": "T1", "2": "T2", "3": "T3", "ett": "T1", "tva": "T2", "tre": "T3",
                   "one": "T1", "two": "T2", "three": "T3"}
@@ -417,6 +432,9 @@ def _find_goal_numbers(words: list[str]) -> tuple[list[int], set[int]]:
                     numbers.append(int(words[j]))
                     used.add(j)
                     j += 1
+            elif j < len(words) and words[j] in _CARDINALS:  # "mål fyra", "goal two"
+                numbers.append(_CARDINALS[words[j]])
+                used |= set(range(i, j + 1))
             elif i > 0 and words[i - 1] in _ORDINALS and w in ("malet", "goal"):
                 numbers.append(_ORDINALS[words[i - 1]])
                 used |= {i - 1, i}
@@ -450,7 +468,7 @@ _NAME_STOPWORDS = frozenset(
     stem(w)
     for w in (
         "och i en ett for av med som ska sin sig har ha vara till pa den det de att om "
-        "the of and in on to a an alla fler"
+        "bland hos vid inom samt the of and in on to a an alla fler"
     ).split()
 )
 # Words of a question that never name a unit, goal or indicator.
@@ -594,6 +612,14 @@ def _prepared(vocabulary: Vocabulary) -> _Prepared:
     return prepared
 
 
+def _goal_compound(word: str) -> str | None:
+    """The name part of a goal compound: "klimatmålet" -> "klimat", else None."""
+    for tail in ("malet", "malen", "mal"):
+        if word.endswith(tail) and len(word) - len(tail) >= 4:
+            return word[: -len(tail)]
+    return None
+
+
 def _entity_query(words: list[str], skip: set[int]) -> list[tuple[int, str]]:
     """(position, stemmed word) pairs to match against names, English glossed to Swedish."""
     query: list[tuple[int, str]] = []
@@ -609,21 +635,21 @@ def _entity_query(words: list[str], skip: set[int]) -> list[tuple[int, str]]:
                 word = stem(words[i])
                 if word not in _QUESTION_STOPWORDS and len(word) >= 3 and not word.isdigit():
                     query.append((i, word))
-                    # "klimatmålet", "sjukfrånvaromålet": the name part of a compound
-                    for tail in ("malet", "malen", "mal"):
-                        if words[i].endswith(tail) and len(words[i]) - len(tail) >= 4:
-                            query.append((i, stem(words[i][: -len(tail)])))
-                            break
+                    head = _goal_compound(words[i])
+                    if head:
+                        query.append((i, stem(head)))
             i += 1
     return query
 
 
 def _resolve_entities(candidates: list[_Candidate], prefer: str | None) -> list[_Candidate]:
     """Each word of the question names one kind of thing: the best-supported kind wins it."""
-    # the preferred kind (goals when "mål" is said) wins only with a real share of its name
+    # More words of the question explain it better ("Lindens förskola" is a unit even though
+    # a goal mentions "förskolan"); among equals the kind the question is about wins (goals
+    # when "mål" is said, indicators in a trend question), then the closer match.
     order = sorted(
         candidates,
-        key=lambda c: (c.kind == prefer and c.coverage >= 0.34, c.score, c.coverage),
+        key=lambda c: (len(c.positions), c.kind == prefer, c.score, c.coverage),
         reverse=True,
     )
     accepted: list[_Candidate] = []
@@ -710,7 +736,7 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     candidates = prepared.units.candidates(query) + prepared.indicators.candidates(query)
     if not numbers:
         candidates += prepared.goals.candidates(query)
-    mentions_goal = any(w in _GOAL_WORDS for w in words)
+    mentions_goal = any(w in _GOAL_WORDS or _goal_compound(w) for w in words)
     best_label = max(exact, key=lambda k: exact[k][0]) if exact else None
     prefer = "indicator" if best_label == Intent.TREND else "goal" if mentions_goal else None
     accepted = _resolve_entities(candidates, prefer)
