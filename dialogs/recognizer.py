@@ -705,6 +705,8 @@ def _language(raw: str, words: list[str], entity_positions: set[int]) -> str:
 
 # --- the recognizer ---------------------------------------------------------------------
 
+_FREE_TEXT_WORDS = 8
+_FREE_TEXT_SHARE = 0.25
 _MAX_CHARS = 500  # longer messages are pasted documents; their start is what they ask
 _ONLY_QUESTION = re.compile(r"^\s*\?+\s*$")
 _EMPTY = Vocabulary()
@@ -749,6 +751,21 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     scores = _intent_scores(words, blocked | entity_positions, typos=True)
 
     intent, score = _choose_intent(scores, goal_tuple, unit_ids, indicator_ids, bool(numbers))
+    # A command explains most of its words; a pasted analysis ("vi fick avbryta projektet
+    # på grund av …") only brushes a keyword. Unexplained words lower the score, and free
+    # text is not taken as a command at all (the labelled commands leave at most 3 over).
+    explained = blocked | entity_positions
+    for _, used in scores.values():
+        explained |= used
+    unexplained = sum(
+        1 for i, w in enumerate(words) if i not in explained and stem(w) not in _QUESTION_STOPWORDS
+    )
+    if intent is not Intent.UNKNOWN and unexplained >= _FREE_TEXT_WORDS and (
+        len(explained) / (len(explained) + unexplained) < _FREE_TEXT_SHARE
+    ):
+        intent, score = Intent.UNKNOWN, 0.5
+    elif intent is not Intent.UNKNOWN:
+        score /= 1 + 0.15 * max(0, unexplained - 2)
     return Recognition(
         intent=intent,
         score=score,

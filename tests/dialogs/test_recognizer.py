@@ -268,3 +268,19 @@ def test_recognize_never_raises_on_arbitrary_text(text):
 @pytest.mark.parametrize("text", ["", " ", "\n\t", "😀" * 50, "mål " * 5000, "a" * 100_000])
 def test_recognize_handles_empty_emoji_and_very_long_text(text):
     assert isinstance(recognize(text, VOCABULARY).intent, Intent)
+
+
+def test_a_pasted_analysis_is_not_taken_for_a_command():
+    # typed while the follow-up dialog waits for the analysis; "avbryta" must not cancel it
+    analysis = (
+        "Vi fick avbryta projektet på grund av personalbrist och har därför inte kunnat "
+        "genomföra aktiviteten under tertialet"
+    )
+    assert recognize(analysis, VOCABULARY).intent is Intent.UNKNOWN
+
+
+def test_words_the_recognizer_cannot_explain_lower_the_score():
+    short = recognize("avbryt", VOCABULARY)
+    padded = recognize("avbryt, sjukfrånvaron har ökat eftersom vi haft många sjukskrivningar", VOCABULARY)
+    assert short.intent is Intent.CANCEL
+    assert padded.score < short.score
