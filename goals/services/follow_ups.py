@@ -29,37 +29,19 @@ from goals.access import (
 )
 from goals.assessment import problems_for_submit
 from goals.errors import ConcurrencyConflict, InvalidTransition, PeriodClosed, PermissionDenied, ValidationFailed
-from goals.model import (
-    ActivityStatus,
-    CrossSectoral,
-    FollowUp,
-    FollowUpState,
-    Fulfilment,
-    Goal,
-    Measurement,
-    OrgNode,
-    Period,
-)
+from goals.model import FollowUp, FollowUpState, Goal, OrgNode, Period
 from goals.ports import Clock, OutboxEvent, UnitOfWork
+from goals.services.follow_up_changes import FollowUpChanges, activity_changes, apply_changes, describe_changes
 from goals.services.recording import changed_fields, jsonable, record
 
-_TEXT_FIELDS = ("analysis", "actions", "evidence_note", "resource_use")
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUpChanges:
-    """What a save changes; None = unchanged. The dict fields merge into the
-    stored ones key by key: an empty text or an empty Measurement() removes a key."""
-
-    assessment: Fulfilment | None = None
-    forecast: Fulfilment | None = None
-    analysis: str | None = None
-    actions: str | None = None
-    evidence_note: str | None = None
-    resource_use: str | None = None
-    cross_sectoral: dict[CrossSectoral, str] | None = None
-    indicator_values: dict[int, Measurement] | None = None
-    activity_statuses: dict[int, ActivityStatus] | None = None
+__all__ = [
+    "FollowUpChanges",
+    "approve_follow_up",
+    "open_follow_up",
+    "return_follow_up",
+    "save_follow_up",
+    "submit_follow_up",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,21 +119,21 @@ async def save_follow_up(
         _require_open(loaded.period)
         _require_editable(loaded, clock)
         current = loaded.follow_up
-        updated = _apply(current, changes, loaded.goal)
-        details = _describe_changes(current, updated)
+        updated = apply_changes(current, changes, loaded.goal)
+        details = describe_changes(current, updated)
         if not details:
             return current
-        activity_changes = _activity_changes(loaded.goal, current, updated)
+        moved = activity_changes(loaded.goal, current, updated)
         stored = await uow.follow_ups.update(
             replace(updated, updated_at=clock.now(), updated_by=actor.person.id),
             expected_version=expected_version,
         )
-        for activity_id, (_, status) in activity_changes.items():
+        for activity_id, (_, status) in moved.items():
             await uow.goals.set_activity_status(activity_id, status)
         audit: dict[str, Any] = {"changes": details, "state": stored.state, "version": stored.version}
-        if activity_changes:
+        if moved:
             audit["activity_current_status"] = {
-                str(i): {"from": jsonable(old), "to": jsonable(new)} for i, (old, new) in activity_changes.items()
+                str(i): {"from": jsonable(old), "to": jsonable(new)} for i, (old, new) in moved.items()
             }
         if current.state == FollowUpState.SUBMITTED:
             audit["after_submit"] = True
@@ -343,92 +325,4 @@ def _event_ids(follow_up: FollowUp, loaded: _Loaded) -> dict[str, int]:
         "goal_id": loaded.goal.id,
         "unit_id": loaded.owner.id,
         "period_id": loaded.period.id,
-    }
-
-
-# --- applying changes ----------------------------------------------------------
-
-
-def _apply(current: FollowUp, changes: FollowUpChanges, goal: Goal) -> FollowUp:
-    """The follow-up with the changes merged in. The changes come from cards and
-    chat, so ids and enum values are checked again here (ValidationFailed)."""
-    problems: dict[str, str] = {}
-    updates: dict[str, Any] = {}
-    for name in ("assessment", "forecast"):
-        value = getattr(changes, name)
-        if value is not None:
-            try:
-                updates[name] = Fulfilment(value)
-            except ValueError:
-                problems[name] = "assessment.unknown"
-    for name in _TEXT_FIELDS:
-        value = getattr(changes, name)
-        if value is not None:
-            updates[name] = value.strip()
-    if changes.cross_sectoral is not None:
-        merged_notes = dict(current.cross_sectoral)
-        for key, text in changes.cross_sectoral.items():
-            try:
-                perspective = CrossSectoral(key)
-            except ValueError:
-                problems[f"cross_sectoral:{key}"] = "cross_sectoral.unknown"
-                continue
-            if text and text.strip():
-                merged_notes[perspective] = text.strip()
-            else:
-                merged_notes.pop(perspective, None)
-        updates["cross_sectoral"] = merged_notes
-    if changes.indicator_values is not None:
-        known = {i.id for i in goal.indicators}
-        merged_values = dict(current.indicator_values)
-        for indicator_id, measurement in changes.indicator_values.items():
-            if indicator_id not in known or not isinstance(measurement, Measurement):
-                problems[f"indicator:{indicator_id}"] = "indicator.unknown"
-            elif measurement == Measurement():
-                merged_values.pop(indicator_id, None)
-            else:
-                merged_values[indicator_id] = measurement
-        updates["indicator_values"] = merged_values
-    if changes.activity_statuses is not None:
-        known = {a.id for a in goal.activities}
-        merged_statuses = dict(current.activity_statuses)
-        for activity_id, status in changes.activity_statuses.items():
-            try:
-                parsed = ActivityStatus(status)
-            except ValueError:
-                parsed = None
-            if activity_id not in known or parsed is None:
-                problems[f"activity:{activity_id}"] = "activity.unknown"
-            else:
-                merged_statuses[activity_id] = parsed
-        updates["activity_statuses"] = merged_statuses
-    if problems:
-        raise ValidationFailed(problems)
-    return replace(current, **updates)
-
-
-def _describe_changes(before: FollowUp, after: FollowUp) -> dict[str, Any]:
-    """Field → from/to; for the keyed fields, key → from/to (None = absent)."""
-    details: dict[str, Any] = changed_fields(before, after, ("assessment", "forecast", *_TEXT_FIELDS))
-    for name in ("cross_sectoral", "indicator_values", "activity_statuses"):
-        old, new = getattr(before, name), getattr(after, name)
-        keyed = {
-            str(jsonable(key)): {"from": jsonable(old.get(key)), "to": jsonable(new.get(key))}
-            for key in sorted({*old, *new}, key=str)
-            if old.get(key) != new.get(key)
-        }
-        if keyed:
-            details[name] = keyed
-    return details
-
-
-def _activity_changes(
-    goal: Goal, before: FollowUp, after: FollowUp
-) -> dict[int, tuple[ActivityStatus, ActivityStatus]]:
-    """Activities whose current status on the goal moves because of this save."""
-    current = {a.id: a.status for a in goal.activities}
-    return {
-        activity_id: (current[activity_id], status)
-        for activity_id, status in after.activity_statuses.items()
-        if before.activity_statuses.get(activity_id) != status and current.get(activity_id, status) != status
     }
