@@ -15,7 +15,7 @@ from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.dialogs import ComponentDialog, Dialog, DialogContext, DialogTurnResult, DialogTurnStatus
-from botbuilder.schema import ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes
 
 from dialogs.cards import build_help_card, build_menu_card
 from dialogs.overview_dialog import OverviewDialog, fold
@@ -64,9 +64,8 @@ class Command:
     text: str = ""
 
 
-def command_of(context: TurnContext) -> Command:
+def command_of(activity: Activity) -> Command:
     """The one place where a message (typed or a card submit) becomes a command."""
-    activity = context.activity
     if activity.type != ActivityTypes.message:
         return Command("unknown")
     value = activity.value
@@ -112,10 +111,10 @@ class MainDialog(ComponentDialog):
             self._flows[verb] = dialog.id
 
     async def on_begin_dialog(self, inner_dc: DialogContext, options: object) -> DialogTurnResult:
-        return await self._route(inner_dc, command_of(inner_dc.context))
+        return await self._route(inner_dc, command_of(inner_dc.context.activity))
 
     async def on_continue_dialog(self, inner_dc: DialogContext) -> DialogTurnResult:
-        command = command_of(inner_dc.context)
+        command = command_of(inner_dc.context.activity)
         if command.verb in _INTERRUPTIONS:
             return await self._interrupt(inner_dc, command)
         return await super().on_continue_dialog(inner_dc)
