@@ -278,3 +278,51 @@ async def test_submit_stores_the_event_for_the_approvers(city: City) -> None:
         "approver_ids": [city.people["bertil"]],
     }
     assert events[0].created_at == CLOCK.now()
+
+
+async def test_tampered_values_are_refused_field_by_field(city: City) -> None:
+    anna = await city.actor("anna")
+    draft = await open_sol1(city)
+    activity_id = city.goals["SOL-1"].activities[0].id
+
+    with pytest.raises(ValidationFailed) as refused:
+        await services.save_follow_up(
+            city.uow_factory(), actor=anna, follow_up_id=draft.id, expected_version=1, clock=CLOCK,
+            changes=FollowUpChanges(
+                assessment="mostly",  # type: ignore[arg-type]  (what a tampered card could send)
+                cross_sectoral={"weather": "Soligt"},  # type: ignore[dict-item]
+                activity_statuses={activity_id: "paused", 987654: ActivityStatus.DONE},  # type: ignore[dict-item]
+            ),
+        )
+
+    assert refused.value.problems == {
+        "assessment": "assessment.unknown",
+        "cross_sectoral:weather": "cross_sectoral.unknown",
+        f"activity:{activity_id}": "activity.unknown",
+        "activity:987654": "activity.unknown",
+    }
+    assert await stored(city, draft.id) == draft
+
+
+async def test_decisions_are_kept_for_the_unit_to_hear_of(city: City) -> None:
+    anna, bertil = await city.actor("anna"), await city.actor("bertil")
+    draft = await open_sol1(city)
+    filled = await services.save_follow_up(city.uow_factory(), actor=anna, follow_up_id=draft.id, expected_version=1,
+                                           changes=complete_changes(city), clock=CLOCK)
+    submitted = await services.submit_follow_up(city.uow_factory(), actor=anna, follow_up_id=draft.id,
+                                                expected_version=filled.version, clock=CLOCK)
+
+    await services.return_follow_up(city.uow_factory(), actor=bertil, follow_up_id=draft.id,
+                                    expected_version=submitted.version, comment="Komplettera analysen.", clock=CLOCK)
+
+    async with city.uow_factory() as uow:
+        events = await uow.outbox.pending("follow_up.returned")
+    assert [e.payload for e in events] == [{
+        "follow_up_id": draft.id,
+        "goal_id": city.goals["SOL-1"].id,
+        "unit_id": city.nodes["SOL"],
+        "period_id": city.periods["T1"],
+        "author_id": anna.person.id,
+        "approver_id": bertil.person.id,
+        "comment": "Komplettera analysen.",
+    }]
