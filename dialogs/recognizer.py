@@ -738,7 +738,8 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     candidates = prepared.units.candidates(query) + prepared.indicators.candidates(query)
     if not numbers:
         candidates += prepared.goals.candidates(query)
-    mentions_goal = any(w in _GOAL_WORDS or _goal_compound(w) for w in words)
+    # "målet om …", "klimatmålet", "the goal on …" point at one goal's name; "vilka mål" does not
+    mentions_goal = any(w in ("malet", "goal") or _goal_compound(w) for w in words)
     best_label = max(exact, key=lambda k: exact[k][0]) if exact else None
     prefer = "indicator" if best_label == Intent.TREND else "goal" if mentions_goal else None
     accepted = _resolve_entities(candidates, prefer)

@@ -284,3 +284,15 @@ def test_words_the_recognizer_cannot_explain_lower_the_score():
     padded = recognize("avbryt, sjukfrånvaron har ökat eftersom vi haft många sjukskrivningar", VOCABULARY)
     assert short.intent is Intent.CANCEL
     assert padded.score < short.score
+
+
+def test_a_unit_named_inside_a_goal_name_is_still_the_unit():
+    vocabulary = Vocabulary(
+        units={1: "Förskolan Solrosen", 2: "Förskolan Vasaparken"},
+        goals={51: "Barnen i Solrosen utvecklar sitt språk", 52: "Minskat matsvinn"},
+        goal_numbers={51: 1, 52: 2},
+    )
+    r = recognize("vilka mål ligger efter på Solrosen", vocabulary)
+    assert (r.intent, r.unit_ids, r.goal_ids) == (Intent.BEHIND, (1,), ())
+    r = recognize("hur går det med matsvinnet på Vasaparken", vocabulary)
+    assert (r.intent, r.unit_ids, r.goal_ids) == (Intent.GOAL_STATUS, (2,), (52,))
