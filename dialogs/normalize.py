@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters without a decomposition that still stand for a/o in Nordic names.
 _SPECIAL = str.maketrans({"ø": "o", "æ": "a", "ß": "ss", "œ": "o", "ð": "d", "þ": "th"})
 # The ASCII stand-ins for å/ä/ö: "aa" (Danish/Norwegian style å), "ae" (ä), "oe" (ö).
+_COMMON_LETTERS = str.maketrans("åäöéèêëüúùáàâíìóòôñç", "aaoeeeeuuuaaaiiooonc")
 _STAND_INS = re.compile(r"aa|ae|oe")
 _APOSTROPHES = re.compile(r"['’`´]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -24,9 +26,12 @@ _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 def fold(text: str) -> str:
     """Casefold, drop diacritics, map the a/o stand-ins; keeps only [a-z0-9] and spaces."""
     text = text.casefold().translate(_SPECIAL)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
+    if not text.isascii():
+        text = text.translate(_COMMON_LETTERS)  # the usual letters without a decomposition pass
+        if not text.isascii():
+            text = "".join(
+                ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+            )
     text = _STAND_INS.sub(lambda m: m.group(0)[0], text)
     text = _APOSTROPHES.sub("", text)  # "what's" -> "whats", "haven't" -> "havent"
     text = _NON_WORD.sub(" ", text)
@@ -55,6 +60,7 @@ _SUFFIXES = tuple(
 _MIN_STEM = 4
 
 
+@lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """Strip one inflectional suffix from a folded token."""
     if len(token) <= _MIN_STEM or token.isdigit():

@@ -586,30 +586,41 @@ class _Prepared:
     goals_by_number: dict[int, tuple[int, ...]]
 
 
-_PREPARED: OrderedDict[int, tuple[Vocabulary, _Prepared]] = OrderedDict()
+_PREPARED: OrderedDict[object, tuple[Vocabulary, _Prepared]] = OrderedDict()
 _PREPARED_MAX = 32
 
 
 def _prepared(vocabulary: Vocabulary) -> _Prepared:
-    """Indexes of a vocabulary, built once per Vocabulary object (cached by identity)."""
-    key = id(vocabulary)
-    hit = _PREPARED.get(key)
+    """Indexes of a vocabulary, built once: found by identity, else by content (callers
+    often rebuild an equal Vocabulary from the database on every turn)."""
+    hit = _PREPARED.get(id(vocabulary))
     if hit is not None and hit[0] is vocabulary:
-        _PREPARED.move_to_end(key)
+        _PREPARED.move_to_end(id(vocabulary))
         return hit[1]
-    by_number: dict[int, list[int]] = {}
-    for goal_id, number in vocabulary.goal_numbers.items():
-        by_number.setdefault(number, []).append(goal_id)
-    prepared = _Prepared(
-        units=_NameIndex("unit", vocabulary.units),
-        goals=_NameIndex("goal", vocabulary.goals),
-        indicators=_NameIndex("indicator", vocabulary.indicators),
-        goals_by_number={n: tuple(sorted(ids)) for n, ids in by_number.items()},
+    content = (
+        tuple(vocabulary.units.items()),
+        tuple(vocabulary.goals.items()),
+        tuple(vocabulary.goal_numbers.items()),
+        tuple(vocabulary.indicators.items()),
     )
-    _PREPARED[key] = (vocabulary, prepared)
+    hit = _PREPARED.get(content)
+    if hit is None:
+        by_number: dict[int, list[int]] = {}
+        for goal_id, number in vocabulary.goal_numbers.items():
+            by_number.setdefault(number, []).append(goal_id)
+        prepared = _Prepared(
+            units=_NameIndex("unit", vocabulary.units),
+            goals=_NameIndex("goal", vocabulary.goals),
+            indicators=_NameIndex("indicator", vocabulary.indicators),
+            goals_by_number={n: tuple(sorted(ids)) for n, ids in by_number.items()},
+        )
+        hit = (vocabulary, prepared)
+        _PREPARED[content] = hit
+    _PREPARED.move_to_end(content)
+    _PREPARED[id(vocabulary)] = (vocabulary, hit[1])
     while len(_PREPARED) > _PREPARED_MAX:
         _PREPARED.popitem(last=False)
-    return prepared
+    return hit[1]
 
 
 def _goal_compound(word: str) -> str | None:
