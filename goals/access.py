@@ -101,11 +101,16 @@ async def scope_nodes_in(
     uow: UnitOfWork, *, actor: Actor, roles: Collection[Role] = ALL_ROLES
 ) -> list[OrgNode]:
     """Every node the actor may see, parents before children, each once."""
+    tops = await scope_roots_in(uow, actor=actor, roles=roles)
+    subtrees = [await uow.orgs.subtree(top.id) for top in tops]
+    members = [{node.id for node in subtree} for subtree in subtrees]
     seen: dict[int, OrgNode] = {}
-    for top in await scope_roots_in(uow, actor=actor, roles=roles):
-        if top.id in seen:  # already inside a wider subtree
+    for index, subtree in enumerate(subtrees):
+        # A subtree inside a wider one (a unit manager who is also admin) adds
+        # nothing, and listing it first would put children before their parents.
+        if any(tops[index].id in other for i, other in enumerate(members) if i != index):
             continue
-        for node in await uow.orgs.subtree(top.id):
+        for node in subtree:
             seen.setdefault(node.id, node)
     return list(seen.values())
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tiny_city import OIDS, OTHER_TENANT, TENANT, City, city  # noqa: F401  (fixture)
+from tiny_city import CLOCK, OIDS, OTHER_TENANT, TENANT, City, city  # noqa: F401  (fixture)
 
+from goals import services
 from goals.access import identify, managed_units, profile_for, require_in_scope, scope_nodes
 from goals.errors import PermissionDenied
 from goals.model import Role
@@ -98,3 +99,17 @@ async def test_profile_comes_from_the_root(city: City) -> None:
 
     assert profile.key == "stockholm_ils"
     assert profile.approver_role == Role.DEPARTMENT_HEAD
+
+
+async def test_several_roles_give_the_union_once_with_parents_first(city: City) -> None:
+    await services.assign_role(city.uow_factory(), actor=None, person_id=city.people["anna"],
+                               org_node_id=city.nodes["AVD-A"], role=Role.DEPARTMENT_HEAD, clock=CLOCK)
+    await services.assign_role(city.uow_factory(), actor=None, person_id=city.people["anna"],
+                               org_node_id=city.nodes["SODRA"], role=Role.ADMIN, clock=CLOCK)
+    anna = await city.actor("anna")
+
+    nodes = await scope_nodes(city.uow_factory(), actor=anna)
+
+    assert sorted(n.code for n in nodes) == sorted(NORRA | {"KOMMUN", "SODRA", "LON"})
+    position = {n.id: i for i, n in enumerate(nodes)}
+    assert all(position[n.parent_id] < position[n.id] for n in nodes if n.parent_id is not None)
