@@ -90,14 +90,15 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("förstår inte", 0.9), ("hur man gör", 0.9), ("vad kan man", 0.9), ("komma igång", 0.9),
         ("what to ask", 1.0), ("tips", 0.7), ("get started", 0.9), ("dont understand", 0.9),
         ("använda dig", 1.0), ("vad gör du", 1.0), ("what do you do", 1.0),
-        ("able to do", 1.0), ("how to use", 0.9), ("how do i", 0.6),
+        ("able to do", 1.0), ("how to use", 0.9), ("how do i", 0.6), ("vet inte vad", 0.9),
+        ("vad ... skriva", 0.9), ("what ... type", 0.8),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
         ("visa alternativ*", 0.9), ("alternativ*", 0.6), ("options", 0.7),
     ),
     Intent.GREETING: (
-        ("hej", 0.8), ("hejsan", 0.8), ("hallå", 0.8), ("tjena", 0.8), ("tjenare", 0.8),
+        ("hej*", 0.8), ("hejsan", 0.8), ("hallå", 0.8), ("tjena", 0.8), ("tjenare", 0.8),
         ("tjabba", 0.8), ("tja", 0.7), ("god morgon", 0.8), ("god dag", 0.8),
         ("godmorgon", 0.8), ("hello", 0.8), ("hi", 0.7), ("hey", 0.7),
         ("good morning", 0.8), ("good afternoon", 0.8), ("hur mår du", 1.1),
@@ -108,6 +109,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("starta ... uppföljning*", 1.0), ("fyll i", 0.9), ("fyll* ... uppföljning*", 1.0),
         ("lämna ... uppföljning*", 1.0), ("lämna in", 0.9), ("börja ... rapporter*", 1.0),
         ("submit", 0.9), ("start ... follow", 1.0), ("fill in", 0.9), ("follow up", 0.4),
+        ("tertialrapport*", 0.9), ("delårsrapport*", 0.6), ("årsrapport*", 0.6),
     ),
     Intent.CONTINUE: (
         ("fortsätt*", 1.0), ("gå vidare", 0.9), ("continue", 1.0), ("resume", 1.0),
@@ -133,6 +135,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("dålig*", 1.0), ("riskerar", 1.0), ("badly", 1.0), ("inte i fas", 1.2),
         ("försen*", 1.1), ("delayed", 1.0), ("når vi inte", 1.1), ("klarar vi inte", 1.1),
         ("wont ... reach", 1.0), ("wont ... meet", 1.0), ("not ... reach*", 1.0),
+        ("sämre", 0.9), ("gått sämre", 1.1), ("åtgärd*", 0.8), ("behöver åtgärd*", 1.1),
+        ("worse", 0.9), ("need* action", 1.1),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -147,6 +151,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("anything left", 1.2), ("left ... report", 1.2), ("left for me", 1.2),
         ("behöver jag rapporter*", 1.1), ("still left", 1.2), ("left to do", 1.2),
         ("rapporterat allt", 1.2), ("allt rapporterat", 1.2), ("reported everything", 1.2),
+        ("inte gjort", 1.1), ("har jag inte", 0.9), ("not done", 1.0),
         ("kvar att göra", 1.2), ("left to report", 1.3), ("have left", 1.1),
         ("outstanding", 1.0), ("still need", 1.1), ("do i still", 1.0), ("to do list", 1.0),
     ),
@@ -156,7 +161,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("when is", 0.7), ("due", 1.0), ("när stänger", 1.2), ("stänger", 0.9),
         ("vilket datum", 1.1), ("inlämn*", 0.6), ("senast", 0.8), ("by when", 1.0),
         ("hur länge", 1.1), ("when do i need", 1.2), ("when must", 1.2), ("when should", 1.0),
-        ("how long", 1.0),
+        ("how long", 1.0), ("hur många dagar", 1.3), ("dagar ... kvar", 1.3),
+        ("kvar till", 1.2), ("how many days", 1.3),
     ),
     Intent.NOT_REPORTED: (
         ("enhet* ... inte rapporter*", 1.4), ("vem har inte", 1.3), ("vilka har inte", 1.3),
@@ -168,6 +174,9 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("vem saknas", 1.2), ("vilka saknas", 1.2), ("saknas", 0.6), ("who is missing", 1.2),
         ("units ... missing", 1.3), ("missing ... report*", 1.3),
         ("efter med rapport*", 1.3), ("behind with ... report*", 1.3),
+        ("enhet* ... inte klar*", 1.4), ("enhet* ... sena", 1.3), ("late", 0.9),
+        ("inte skickat", 1.2), ("not submitted", 1.2), ("havent submitted", 1.2),
+        ("hasnt submitted", 1.2),
     ),
     Intent.TREND: (
         ("trend*", 1.2), ("utveckl*", 1.0), ("diagram*", 1.2), ("graf*", 1.1),
@@ -182,6 +191,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
     Intent.LINK_CHANNEL: (
         ("koppla ... kanal*", 1.4), ("kanal* till", 1.2), ("anslut ... kanal*", 1.4),
         ("link ... channel", 1.4), ("connect ... channel", 1.4), ("channel to", 1.1),
+        ("kanal* ... koppla*", 1.4),
     ),
     Intent.EXPORT: (
         ("export*", 1.2), ("excel*", 1.1), ("ladda ner", 1.1), ("download", 1.1),
@@ -734,9 +744,13 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     period, period_positions = _find_period(words)
     numbers, number_positions = _find_goal_numbers(words)
     blocked = period_positions | number_positions
+    # "andra tertialet" is T2, not "ändra"; period nouns ("delårsrapporten") still say something
+    not_cues = number_positions | {
+        i for i in period_positions if words[i] in _ORDINALS or words[i] in _TERTIAL_WORDS
+    }
     # Names are looked for among the words that are not keywords as written; a word that only
     # resembles a keyword ("gruppboende" ~ "graf") may still be part of a name.
-    exact = _intent_scores(words, blocked, typos=False)
+    exact = _intent_scores(words, not_cues, typos=False)
     keyword_positions: set[int] = set()
     for _, used in exact.values():
         keyword_positions |= used
@@ -760,7 +774,7 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     goal_ids.extend(c.entity_id for c in accepted if c.kind == "goal")
     goal_tuple = tuple(sorted(set(goal_ids)))
     entity_positions = set().union(*(c.positions for c in accepted)) if accepted else set()
-    scores = _intent_scores(words, blocked | entity_positions, typos=True)
+    scores = _intent_scores(words, not_cues | entity_positions, typos=True)
 
     intent, score = _choose_intent(scores, goal_tuple, unit_ids, indicator_ids, bool(numbers))
     # A command explains most of its words; a pasted analysis ("vi fick avbryta projektet
