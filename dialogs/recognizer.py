@@ -492,7 +492,8 @@ _QUESTION_STOPWORDS = frozenset(
         "avdelningen department forvaltning forvaltningen kanal kanalen channel "
         "uppfoljning uppfoljningen rapport rapporten report period tertial ar aret year "
         "status trend trenden indikator indikatorn indicator vardet value "
-        "inte ej not no ja nej yes tack please pls kan can"
+        "inte ej not no ja nej yes tack please pls kan can idag nu just da egentligen "
+        "totalt generellt allmant overall today now really then"
     ).split()
 )
 
@@ -776,16 +777,24 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     entity_positions = set().union(*(c.positions for c in accepted)) if accepted else set()
     scores = _intent_scores(words, not_cues | entity_positions, typos=True)
 
-    intent, score = _choose_intent(scores, goal_tuple, unit_ids, indicator_ids, bool(numbers))
-    # A command explains most of its words; a pasted analysis ("vi fick avbryta projektet
-    # på grund av …") only brushes a keyword. Unexplained words lower the score, and free
-    # text is not taken as a command at all (the labelled commands leave at most 3 over).
     explained = blocked | entity_positions
     for _, used in scores.values():
         explained |= used
-    unexplained = sum(
-        1 for i, w in enumerate(words) if i not in explained and stem(w) not in _QUESTION_STOPWORDS
+    unexplained_at = [
+        i for i, w in enumerate(words) if i not in explained and stem(w) not in _QUESTION_STOPWORDS
+    ]
+    unexplained = len(unexplained_at)
+    # "hur går det för Tussilagon" with no such unit in scope is still about a unit: the
+    # dialog says it does not know it (or that it is not yours) rather than answering
+    # about the user's own goals
+    status_cue = scores.get(_STATUS, (0.0, set()))[1]
+    unknown_name = bool(status_cue) and any(i > max(status_cue) for i in unexplained_at)
+    intent, score = _choose_intent(
+        scores, goal_tuple, unit_ids, indicator_ids, bool(numbers), unknown_name=unknown_name
     )
+    # A command explains most of its words; a pasted analysis ("vi fick avbryta projektet
+    # på grund av …") only brushes a keyword. Unexplained words lower the score, and free
+    # text is not taken as a command at all (the labelled commands leave at most 3 over).
     if intent is not Intent.UNKNOWN and unexplained >= _FREE_TEXT_WORDS and (
         len(explained) / (len(explained) + unexplained) < _FREE_TEXT_SHARE
     ):
@@ -809,6 +818,8 @@ def _choose_intent(
     unit_ids: tuple[int, ...],
     indicator_ids: tuple[int, ...],
     numbered_goal: bool,
+    *,
+    unknown_name: bool,
 ) -> tuple[Intent, float]:
     has_goal = bool(goal_ids) or numbered_goal
     ranked = sorted(((s, label) for label, (s, _) in scores.items()), reverse=True)
@@ -830,6 +841,8 @@ def _choose_intent(
             return Intent.UNIT_STATUS, confidence
         if indicator_ids:
             return Intent.TREND, confidence
+        if unknown_name:
+            return Intent.UNIT_STATUS, confidence
         return Intent.BEHIND, confidence
     if label == Intent.BEHIND and has_goal:
         return Intent.GOAL_STATUS, confidence  # "ligger mål 3 efter?"

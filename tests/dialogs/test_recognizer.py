@@ -296,3 +296,11 @@ def test_a_unit_named_inside_a_goal_name_is_still_the_unit():
     assert (r.intent, r.unit_ids, r.goal_ids) == (Intent.BEHIND, (1,), ())
     r = recognize("hur går det med matsvinnet på Vasaparken", vocabulary)
     assert (r.intent, r.unit_ids, r.goal_ids) == (Intent.GOAL_STATUS, (2,), (52,))
+
+
+@pytest.mark.parametrize("vocabulary", [VOCABULARY, None])
+def test_a_status_question_about_a_name_not_in_scope_is_about_a_unit_not_our_goals(vocabulary):
+    # the dialog answers "I don't know that unit" / "not yours", never the user's own goals
+    r = recognize("hur går det för Tussilagon?", vocabulary)
+    assert (r.intent, r.unit_ids) == (Intent.UNIT_STATUS, ())
+    assert recognize("hur går det idag?", vocabulary).intent is Intent.BEHIND
