@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapter import create_adapter
 from bot.config import Settings
 from bot.logging_setup import configure_logging
+from bot.references import ReferenceRecorder
 from bot.state_storage import SqlBotStorage
 from bot.teams_bot import MalkollBot, make_turn_error_handler
 from bot.tenants import TenantGate
@@ -79,7 +80,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
         uow_factory=make_uow,
         tenant_gate=TenantGate(configured=settings.allowed_tenants, uow_factory=make_uow),
         ledger=ActivityLedger(sessionmaker),
-        references=ReferenceStore(sessionmaker),
+        references=ReferenceRecorder(ReferenceStore(sessionmaker)),
     )
     app[RUNTIME] = Runtime(settings=settings, engine=engine, adapter=adapter, bot=bot)
     if settings.local_mode:

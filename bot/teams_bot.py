@@ -23,7 +23,7 @@ from botbuilder.core import Bot, CardFactory, ConversationState, MessageFactory,
 from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.references import reference_of
+from bot.references import ReferenceRecorder
 from bot.tenants import TenantGate, tenant_of
 from dialogs.cards import build_welcome_card
 from dialogs.texts import Texts
@@ -31,31 +31,8 @@ from dialogs.turn_state import set_turn_info
 from goals.access import identify
 from goals.ports import UnitOfWork
 from storage.bot_state import ActivityLedger
-from storage.references import ReferenceStore
 
 log = structlog.get_logger(__name__)
-
-CONVERSATION_TYPES = ("personal", "channel", "groupChat")
-
-
-def _channel_data(activity: Activity) -> dict:
-    return activity.channel_data if isinstance(activity.channel_data, dict) else {}
-
-
-def _teams_ids(activity: Activity) -> tuple[str | None, str | None]:
-    data = _channel_data(activity)
-    team = data.get("team") if isinstance(data.get("team"), dict) else {}
-    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
-    return team.get("id"), channel.get("id")
-
-
-def _conversation_type(activity: Activity) -> str:
-    kind = activity.conversation.conversation_type if activity.conversation else None
-    if kind in CONVERSATION_TYPES:
-        return kind
-    # Teams always says; clients that do not (older Playground builds) are 1:1 chats.
-    return "channel" if _teams_ids(activity)[0] else "personal"
-
 
 def _bot_is_among(activity: Activity, members) -> bool:
     bot_id = activity.recipient.id if activity.recipient else None
@@ -76,7 +53,7 @@ class MalkollBot(Bot):
         uow_factory: Callable[[], UnitOfWork],
         tenant_gate: TenantGate,
         ledger: ActivityLedger,
-        references: ReferenceStore,
+        references: ReferenceRecorder,
     ) -> None:
         self._conversation_state = conversation_state
         self._main_dialog = main_dialog
@@ -118,7 +95,7 @@ class MalkollBot(Bot):
     async def _on_message(self, context: TurnContext, tenant: str, texts: Texts) -> None:
         activity = context.activity
         TurnContext.remove_recipient_mention(activity)  # "@Målkoll mina mål" in a channel
-        await self._save_reference(activity, tenant)
+        await self._references.record(activity, tenant_id=tenant)
         user_id = activity.from_property.aad_object_id if activity.from_property else None
         actor = await identify(self._uow_factory(), tenant_id=tenant, entra_object_id=user_id) if user_id else None
         if actor is None:
@@ -137,7 +114,7 @@ class MalkollBot(Bot):
     async def _on_installation_update(self, context: TurnContext, tenant: str, texts: Texts) -> None:
         action = (context.activity.action or "").lower()
         if action.startswith("add"):  # "add", and "add-upgrade" on an app update
-            await self._save_reference(context.activity, tenant)
+            await self._references.record(context.activity, tenant_id=tenant, always=True)
             if action == "add":
                 await self._welcome_once(context, texts)
         elif action.startswith("remove"):
@@ -146,7 +123,7 @@ class MalkollBot(Bot):
     async def _on_conversation_update(self, context: TurnContext, tenant: str, texts: Texts) -> None:
         activity = context.activity
         if activity.members_added:
-            await self._save_reference(activity, tenant)
+            await self._references.record(activity, tenant_id=tenant, always=True)
             if _bot_is_among(activity, activity.members_added):
                 # Clients that send no installationUpdate still get welcomed, once.
                 await self._welcome_once(context, texts)
@@ -163,28 +140,9 @@ class MalkollBot(Bot):
         await self._welcomed.set(context, True)
         await self._conversation_state.save_changes(context)
 
-    async def _save_reference(self, activity: Activity, tenant: str) -> None:
-        conversation_type = _conversation_type(activity)
-        team_id, teams_channel_id = _teams_ids(activity)
-        user_id = activity.from_property.aad_object_id if activity.from_property else None
-        await self._references.save(
-            reference=reference_of(activity),
-            tenant_id=tenant,
-            conversation_type=conversation_type,
-            user_aad_id=user_id if conversation_type == "personal" else None,
-            team_id=team_id,
-            teams_channel_id=teams_channel_id,
-        )
-
     async def _deactivate(self, activity: Activity, tenant: str) -> None:
-        await self._references.mark_inactive(activity.conversation.id)
-        team_id, _ = _teams_ids(activity)
-        if team_id:
-            # Removed from a team: none of its channels can be posted to any more.
-            for ref in await self._references.channels(tenant):
-                if ref.team_id == team_id and ref.conversation_id != activity.conversation.id:
-                    await self._references.mark_inactive(ref.conversation_id)
-        log.info("conversation.inactive", conversation_id=activity.conversation.id, team_id=team_id)
+        await self._references.deactivate(activity, tenant_id=tenant)
+        log.info("conversation.inactive", conversation_id=activity.conversation.id)
 
 
 def make_turn_error_handler(conversation_state: ConversationState):
