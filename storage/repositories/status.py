@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from goals.model import (
     Activity,
     ActivityStatus,
-    CrossSectoral,
     Direction,
     ExpectedResult,
     FollowUp,
@@ -33,8 +32,8 @@ from goals.model import (
 )
 from goals.ports import GoalSnapshot, StatusReader
 from storage.models import OrgNodeRow, PeriodRow
-from storage.repositories._sql import one_of, utc
-from storage.repositories.follow_ups import FOLLOW_UP_COLUMNS, FOLLOW_UPS, STATUSES, VALUES
+from storage.repositories._sql import one_of
+from storage.repositories.follow_ups import FOLLOW_UPS, STATUSES, VALUES
 from storage.repositories.goals import (
     ACTIVITIES,
     ACTIVITY_COLUMNS,
@@ -57,11 +56,22 @@ _ACTIVITY = {member.value: member for member in ActivityStatus}
 _STATE = {member.value: member for member in FollowUpState}
 _FULFILMENT = {member.value: member for member in Fulfilment}
 _FULFILMENT[None] = None
-_CROSS = {member.value: member for member in CrossSectoral}
-
-
-def _float(value) -> float | None:
-    return None if value is None else float(value)
+# What the status rules read of a follow-up. The free texts, cross-sectoral notes
+# and timestamps stay behind: materialising them doubled the cost of the largest
+# query, and a snapshot is a status view (read a whole follow-up with
+# uow.follow_ups.get/find when showing it).
+_FOLLOW_UP_COLUMNS = (
+    FOLLOW_UPS.c.id,
+    FOLLOW_UPS.c.goal_id,
+    FOLLOW_UPS.c.period_id,
+    FOLLOW_UPS.c.state,
+    FOLLOW_UPS.c.assessment,
+    FOLLOW_UPS.c.forecast,
+    FOLLOW_UPS.c.version,
+    FOLLOW_UPS.c.author_id,
+    FOLLOW_UPS.c.approver_id,
+    FOLLOW_UPS.c.updated_by,
+)
 
 
 class SqlStatusReader(StatusReader):
@@ -90,7 +100,7 @@ class SqlStatusReader(StatusReader):
         ):
             results[goal_id].append(
                 ExpectedResult(
-                    id=id_, text=text, direction=_DIRECTION[direction], target_value=_float(target), baseline=_float(baseline)
+                    id=id_, text=text, direction=_DIRECTION[direction], target_value=target, baseline=baseline
                 )
             )
 
@@ -107,8 +117,8 @@ class SqlStatusReader(StatusReader):
                     name=name,
                     unit=unit,
                     direction=_DIRECTION[direction],
-                    target=_float(target),
-                    baseline=_float(baseline),
+                    target=target,
+                    baseline=baseline,
                     gender_split=bool(split),
                     kpi_id=kpi,
                 )
@@ -124,7 +134,7 @@ class SqlStatusReader(StatusReader):
 
         root_ids = sorted({root_id for _, root_id in owners.values()})
         periods_by_root: dict[int, list[Period]] = defaultdict(list)
-        period_start: dict[int, tuple] = {}
+        period_ids: list[int] = []
         for row in await self._rows(
             select(*PERIOD_COLUMNS)
             .where(one_of(session, _PERIODS.c.root_id, root_ids), _PERIODS.c.year.in_((year - 1, year)))
@@ -144,27 +154,26 @@ class SqlStatusReader(StatusReader):
                     is_year_end=bool(is_year_end),
                 )
             )
-            period_start[id_] = (start, end, id_)
+            period_ids.append(id_)
 
-        follow_ups, history = await self._follow_ups(goal_ids, list(period_start), period_start)
+        follow_ups = await self._follow_ups(goal_ids, list(period_ids))
 
         snapshots = []
         no_periods: tuple[Period, ...] = ()
-        periods_tuple = {root_id: tuple(periods) for root_id, periods in periods_by_root.items()}
+        no_follow_ups: dict[int, FollowUp] = {}
+        periods_of_root = {root_id: tuple(periods) for root_id, periods in periods_by_root.items()}
         for row in goal_rows:
             goal_id = row[0]
             owner_name, root_id = owners.get(row[4], ("", None))
-            goal_indicators = indicators.get(goal_id, ())
-            goal = to_goal(row, results.get(goal_id, ()), goal_indicators, activities.get(goal_id, ()))
+            periods = periods_of_root.get(root_id, no_periods)
+            goal_follow_ups = follow_ups.get(goal_id, no_follow_ups)
             snapshots.append(
                 GoalSnapshot(
-                    goal=goal,
+                    goal=to_goal(row, results.get(goal_id, ()), indicators.get(goal_id, ()), activities.get(goal_id, ())),
                     owner_name=owner_name,
-                    periods=periods_tuple.get(root_id, no_periods),
-                    follow_ups=follow_ups.get(goal_id, {}),
-                    history={
-                        indicator.id: tuple(history[indicator.id]) for indicator in goal_indicators if indicator.id in history
-                    },
+                    periods=periods,
+                    follow_ups=goal_follow_ups,
+                    history=_history(periods, goal_follow_ups) if goal_follow_ups else {},
                 )
             )
         return snapshots
@@ -182,34 +191,25 @@ class SqlStatusReader(StatusReader):
         statement = select(up.c.owner_id, up.c.name, up.c.id).where(up.c.parent_id.is_(None))
         return {owner_id: (name, root_id) for owner_id, name, root_id in await self._rows(statement)}
 
-    async def _follow_ups(self, goal_ids, period_ids: list[int], period_start: dict[int, tuple]):
-        """Follow-ups of these goals in these periods, by goal then period, and
-        each indicator's values over the periods, oldest first."""
-        follow_ups: dict[int, dict[int, FollowUp]] = defaultdict(dict)
-        history: dict[int, list[tuple[int, Measurement]]] = defaultdict(list)
+    async def _follow_ups(self, goal_ids, period_ids: list[int]) -> dict[int, dict[int, FollowUp]]:
+        """Follow-ups of these goals in these periods with their indicator values
+        and activity statuses, by goal id then period id."""
+        by_goal: dict[int, dict[int, FollowUp]] = defaultdict(dict)
         if not period_ids:
-            return follow_ups, history
+            return by_goal
         in_scope = FOLLOW_UPS.c.goal_id.in_(goal_ids) & one_of(self.session, FOLLOW_UPS.c.period_id, period_ids)
-        rows = await self._rows(select(*FOLLOW_UP_COLUMNS).where(in_scope))
+        rows = await self._rows(select(*_FOLLOW_UP_COLUMNS).where(in_scope))
         if not rows:
-            return follow_ups, history
+            return by_goal
         follow_up_ids = select(FOLLOW_UPS.c.id).where(in_scope)
 
         values: dict[int, dict[int, Measurement]] = defaultdict(dict)
-        period_of = {row[0]: row[2] for row in rows}
-        measured: list[tuple[tuple, int, int, Measurement]] = []
         for follow_up_id, indicator_id, total, women, men in await self._rows(
             select(VALUES.c.follow_up_id, VALUES.c.indicator_id, VALUES.c.total, VALUES.c.women, VALUES.c.men).where(
                 VALUES.c.follow_up_id.in_(follow_up_ids)
             )
         ):
-            measurement = Measurement(_float(total), _float(women), _float(men))
-            values[follow_up_id][indicator_id] = measurement
-            period_id = period_of[follow_up_id]
-            measured.append((period_start[period_id], indicator_id, period_id, measurement))
-        measured.sort(key=lambda item: item[0])
-        for _, indicator_id, period_id, measurement in measured:
-            history[indicator_id].append((period_id, measurement))
+            values[follow_up_id][indicator_id] = Measurement(total=total, women=women, men=men)
 
         statuses: dict[int, dict[int, ActivityStatus]] = defaultdict(dict)
         for follow_up_id, activity_id, status in await self._rows(
@@ -219,31 +219,30 @@ class SqlStatusReader(StatusReader):
         ):
             statuses[follow_up_id][activity_id] = _ACTIVITY[status]
 
-        for row in rows:
-            (id_, goal_id, period_id, state, assessment, forecast, analysis, actions, evidence_note, resource_use,
-             cross_sectoral, author_id, submitted_at, approver_id, decided_at, return_comment, version, updated_at,
-             updated_by) = row  # fmt: skip
-            follow_ups[goal_id][period_id] = FollowUp(
+        for id_, goal_id, period_id, state, assessment, forecast, version, author_id, approver_id, updated_by in rows:
+            by_goal[goal_id][period_id] = FollowUp(
                 id=id_,
                 goal_id=goal_id,
                 period_id=period_id,
                 state=_STATE[state],
                 assessment=_FULFILMENT[assessment],
                 forecast=_FULFILMENT[forecast],
-                analysis=analysis,
-                actions=actions,
-                evidence_note=evidence_note,
-                resource_use=resource_use,
-                cross_sectoral={_CROSS[key]: text for key, text in cross_sectoral.items()} if cross_sectoral else {},
                 indicator_values=values.get(id_, {}),
                 activity_statuses=statuses.get(id_, {}),
                 author_id=author_id,
-                submitted_at=utc(submitted_at),
                 approver_id=approver_id,
-                decided_at=utc(decided_at),
-                return_comment=return_comment,
                 version=version,
-                updated_at=utc(updated_at),
                 updated_by=updated_by,
             )
-        return follow_ups, history
+        return by_goal
+
+
+def _history(periods: Sequence[Period], follow_ups: dict[int, FollowUp]) -> dict[int, tuple[tuple[int, Measurement], ...]]:
+    """Each indicator's values over the periods, oldest first (periods are sorted)."""
+    history: dict[int, list[tuple[int, Measurement]]] = {}
+    for period in periods:
+        follow_up = follow_ups.get(period.id)
+        if follow_up is not None:
+            for indicator_id, measurement in follow_up.indicator_values.items():
+                history.setdefault(indicator_id, []).append((period.id, measurement))
+    return {indicator_id: tuple(points) for indicator_id, points in history.items()}
