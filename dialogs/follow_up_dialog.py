@@ -109,6 +109,9 @@ class _Reporting(Dialog):
     async def begin_dialog(self, dc: DialogContext, options: object = None) -> DialogTurnResult:
         turn = _Turn(self, dc)
         options = options if isinstance(options, dict) else {}
+        value = dc.context.activity.value
+        if not options and is_follow_up_submission(value):
+            options = value  # an old card clicked with no dialog running
         if is_follow_up_submission(options):
             return await turn.command(parse_submission(options))
         if options.get("resume") or is_word(turn.texts, dc.context.activity.text or "", "continue") and "unit_id" not in options:
@@ -379,6 +382,10 @@ class _Turn:
             return await self.dc.end_dialog()
         if is_word(texts, text, "continue"):
             return await self.resume()
+        if is_word(texts, text, "report"):
+            if self.state.get("unit_id"):
+                return await self.overview(self.state["unit_id"], self.state.get("period_id"))
+            return await self.start()
         if is_word(texts, text, "overview") and self.state.get("unit_id"):
             return await self.overview(self.state["unit_id"], self.state.get("period_id"))
         stage = self.state.get("stage")
