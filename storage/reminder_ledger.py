@@ -1,0 +1,259 @@
+"""The reminder ledger: claim-then-send, so every reminder goes out once.
+
+A pass claims the reminders it is about to send and COMMITS the claim before any
+message leaves; after sending it records the outcome. Hence:
+- a rerun, a restart or a second instance finds the row and does not send again;
+- a crash after the claim leaves a row `claimed` with an old `claimed_at`; once the
+  lease has run out the next pass claims it again (attempts + 1), so nothing is lost;
+- two instances racing for the same reminder: the row is created by
+  INSERT … ON CONFLICT DO NOTHING (only one insert wins, on both databases), and a
+  row is taken over by a conditional UPDATE whose WHERE re-checks status and lease.
+  On PostgreSQL the candidates are first locked with SELECT … FOR UPDATE SKIP LOCKED,
+  so a second instance skips rows another is taking over instead of queueing behind
+  it; SQLite has a single writer, and the conditional UPDATE is the claim.
+
+The one window left: the process dies after the Bot Connector accepted a message
+and before the outcome is committed (milliseconds). The lease then resends it once;
+Teams offers no idempotency key for proactive messages that would close it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.bot_state import dialect_insert
+from storage.reminder_tables import ReminderLedgerRow as Row
+
+DEFAULT_LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+FINAL = ("sent", "failed", "unreachable", "skipped")
+_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerKey:
+    person_id: int
+    period_id: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    person_id: int
+    period_id: int
+    kind: str
+    due_at: datetime
+    status: str
+    attempts: int
+    claimed_by: str | None
+    claimed_at: datetime | None
+    finished_at: datetime | None
+    detail: str
+    conversation_id: str | None
+
+    @property
+    def key(self) -> LedgerKey:
+        return LedgerKey(self.person_id, self.period_id, self.kind)
+
+
+class ReminderLedger:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        instance_id: str,
+        lease: timedelta = DEFAULT_LEASE,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.instance_id = instance_id
+        self.lease = lease
+        self.max_attempts = max_attempts
+
+    async def claim(self, wanted: Sequence[tuple[LedgerKey, datetime]], *, now: datetime) -> list[LedgerKey]:
+        """Claim these reminders (key, due time) for this instance; returns the keys
+        now ours, committed. A key already sent, being sent by someone within the
+        lease, or failed for good is not returned."""
+        now = _utc(now)
+        wanted = [(key, _utc(due)) for key, due in wanted]
+        claimed: list[LedgerKey] = []
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start : start + _BATCH]
+            async with self._sessionmaker() as session, session.begin():
+                fresh = await self._insert_new(session, batch, now)
+                claimed.extend(fresh)
+                rest = [key for key, _ in batch if key not in set(fresh)]
+                if rest:
+                    claimed.extend(await self._take_over(session, rest, now))
+        return claimed
+
+    async def claim_due(self, *, now: datetime, limit: int = 1000) -> list[LedgerKey]:
+        """Claim rows that are due again without being in today's plan: snoozed
+        reminders whose time has come, transient failures whose retry time has come
+        and claims whose lease ran out (the instance that took them died)."""
+        now = _utc(now)
+        async with self._sessionmaker() as session, session.begin():
+            candidates = select(Row.id).where(self._reclaimable(now)).order_by(Row.due_at, Row.id).limit(limit)
+            return await self._update_claims(session, candidates, now)
+
+    async def finish(
+        self, key: LedgerKey, *, status: str, now: datetime, detail: str = "", conversation_id: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Record the outcome of a claimed reminder. `status` "retry" needs
+        `retry_at`; after the last attempt a retry becomes "failed". Only the
+        claiming instance can finish it (False if the claim was taken over)."""
+        now = _utc(now)
+        values: dict = {"detail": detail[:500], "conversation_id": conversation_id}
+        if status == "retry":
+            if retry_at is None:
+                raise ValueError("a retry needs retry_at")
+            values.update(status="retry", due_at=_utc(retry_at))
+        else:
+            if status not in FINAL:
+                raise ValueError(f"not an outcome: {status!r}")
+            values.update(status=status, finished_at=now)
+        async with self._sessionmaker() as session, session.begin():
+            if status == "retry":
+                gave_up = await session.scalar(
+                    select(Row.attempts >= self.max_attempts).where(*self._where(key))
+                )
+                if gave_up:
+                    values.update(status="failed", finished_at=now)
+                    values.pop("due_at")
+            result = await session.execute(
+                update(Row)
+                .where(*self._where(key), Row.status == "claimed", Row.claimed_by == self.instance_id)
+                .values(**values)
+            )
+            return result.rowcount == 1
+
+    async def snooze(self, keys: Sequence[LedgerKey], *, until: datetime) -> int:
+        """"Påminn mig i morgon": pending rows sent by whichever pass runs after
+        `until`. Snoozing the same day twice adds nothing (same kind = same key)."""
+        if not keys:
+            return 0
+        until = _utc(until)
+        async with self._sessionmaker() as session, session.begin():
+            insert = dialect_insert(session, Row).values(
+                [
+                    {"person_id": k.person_id, "period_id": k.period_id, "kind": k.kind, "due_at": until,
+                     "status": "pending", "attempts": 0, "detail": ""}
+                    for k in keys
+                ]
+            )
+            result = await session.execute(insert.on_conflict_do_nothing())
+            return result.rowcount or 0
+
+    async def entries(
+        self, *, person_id: int | None = None, statuses: Sequence[str] | None = None
+    ) -> list[LedgerEntry]:
+        async with self._sessionmaker() as session:
+            query = select(Row).order_by(Row.due_at, Row.person_id, Row.period_id, Row.kind)
+            if person_id is not None:
+                query = query.where(Row.person_id == person_id)
+            if statuses is not None:
+                query = query.where(Row.status.in_(statuses))
+            return [_entry(row) for row in await session.scalars(query)]
+
+    async def known(self, keys: Sequence[LedgerKey]) -> dict[LedgerKey, LedgerEntry]:
+        """The ledger rows of these keys (for `--dry-run` and the plan listing)."""
+        found: dict[LedgerKey, LedgerEntry] = {}
+        async with self._sessionmaker() as session:
+            for start in range(0, len(keys), _BATCH):
+                batch = keys[start : start + _BATCH]
+                rows = await session.scalars(
+                    select(Row).where(
+                        tuple_(Row.person_id, Row.period_id, Row.kind).in_([(k.person_id, k.period_id, k.kind) for k in batch])
+                    )
+                )
+                for row in rows:
+                    entry = _entry(row)
+                    found[entry.key] = entry
+        return found
+
+    # --- internals -------------------------------------------------------------
+
+    async def _insert_new(
+        self, session: AsyncSession, batch: Sequence[tuple[LedgerKey, datetime]], now: datetime
+    ) -> list[LedgerKey]:
+        insert = dialect_insert(session, Row).values(
+            [
+                {"person_id": k.person_id, "period_id": k.period_id, "kind": k.kind, "due_at": due,
+                 "status": "claimed", "claimed_by": self.instance_id, "claimed_at": now, "attempts": 1, "detail": ""}
+                for k, due in batch
+            ]
+        )
+        rows = await session.execute(
+            insert.on_conflict_do_nothing().returning(Row.person_id, Row.period_id, Row.kind)
+        )
+        return [LedgerKey(*row) for row in rows]
+
+    async def _take_over(self, session: AsyncSession, keys: Sequence[LedgerKey], now: datetime) -> list[LedgerKey]:
+        candidates = select(Row.id).where(
+            tuple_(Row.person_id, Row.period_id, Row.kind).in_([(k.person_id, k.period_id, k.kind) for k in keys]),
+            self._reclaimable(now),
+        )
+        return await self._update_claims(session, candidates, now)
+
+    async def _update_claims(self, session: AsyncSession, candidates, now: datetime) -> list[LedgerKey]:
+        if session.get_bind().dialect.name == "postgresql":
+            # Lock what we are about to take over; rows another instance holds are skipped.
+            ids = list(await session.scalars(candidates.with_for_update(skip_locked=True)))
+            if not ids:
+                return []
+            target = Row.id.in_(ids)
+        else:
+            target = Row.id.in_(candidates.scalar_subquery())
+        # The WHERE repeats the reclaim condition: the UPDATE itself decides, so two
+        # instances can never both see "claimable" and both win.
+        rows = await session.execute(
+            update(Row)
+            .where(target, self._reclaimable(now))
+            .values(status="claimed", claimed_by=self.instance_id, claimed_at=now, attempts=Row.attempts + 1)
+            .returning(Row.person_id, Row.period_id, Row.kind)
+        )
+        return [LedgerKey(*row) for row in rows]
+
+    def _reclaimable(self, now: datetime):
+        return or_(
+            and_(Row.status == "claimed", Row.claimed_at < now - self.lease),
+            and_(Row.status.in_(("retry", "pending")), Row.due_at <= now, Row.attempts < self.max_attempts),
+        )
+
+    @staticmethod
+    def _where(key: LedgerKey):
+        return (Row.person_id == key.person_id, Row.period_id == key.period_id, Row.kind == key.kind)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Everything is stored in UTC: SQLite keeps no offset, so a local time stored
+    as is would compare wrongly with a UTC one."""
+    if moment.tzinfo is None:
+        raise ValueError("the reminder ledger needs aware datetimes")
+    return moment.astimezone(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _entry(row: Row) -> LedgerEntry:
+    return LedgerEntry(
+        person_id=row.person_id,
+        period_id=row.period_id,
+        kind=row.kind,
+        due_at=_aware(row.due_at),
+        status=row.status,
+        attempts=row.attempts,
+        claimed_by=row.claimed_by,
+        claimed_at=_aware(row.claimed_at),
+        finished_at=_aware(row.finished_at),
+        detail=row.detail,
+        conversation_id=row.conversation_id,
+    )
