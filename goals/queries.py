@@ -38,6 +38,7 @@ class ScopeNames:
     units: dict[int, str]  # org node id -> name (units, departments, administrations)
     goals: dict[int, str]  # goal id -> title
     goal_numbers: dict[int, int]  # goal id -> number ("mål 3")
+    goal_owners: dict[int, int]  # goal id -> owner org node id
     indicators: dict[int, str]  # indicator id -> name
     indicator_goal: dict[int, int]  # indicator id -> the goal it belongs to
 
@@ -110,9 +111,21 @@ async def names_in_scope(uow: UnitOfWork, *, actor: Actor, today: date) -> Scope
         units={n.id: n.name for n in nodes},
         goals={g.id: g.title for g in goals},
         goal_numbers={g.id: g.number for g in goals if g.number},
+        goal_owners={g.id: g.owner_id for g in goals},
         indicators={i.id: i.name for g in goals for i in g.indicators},
         indicator_goal={i.id: g.id for g in goals for i in g.indicators},
     )
+
+
+async def organisation_names(uow: UnitOfWork, *, actor: Actor) -> dict[int, str]:
+    """Every org node of the actor's tenant, id -> name: only for telling "a unit that is
+    not yours" from "no such unit" in a typed question. Org charts are public, and the
+    answer to a unit outside scope says nothing about it, not even its name."""
+    async with uow:
+        names: dict[int, str] = {}
+        for root in await uow.orgs.roots(actor.person.tenant_id):
+            names.update((n.id, n.name) for n in await uow.orgs.subtree(root.id))
+    return names
 
 
 # --- status of a unit or a goal -----------------------------------------------------
