@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aiohttp
 import structlog
 from aiohttp import web
 from botbuilder.core import ConversationState, serializer_helper
+from botbuilder.dialogs import Dialog
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from sqlalchemy import text
@@ -29,8 +30,10 @@ from bot.references import ReferenceRecorder
 from bot.state_storage import SqlBotStorage
 from bot.teams_bot import MalkollBot, make_turn_error_handler
 from bot.tenants import TenantGate
+from dialogs.follow_up_dialog import FollowUpDialog
 from dialogs.main_dialog import MainDialog
 from goals.clock import SystemClock
+from goals.ports import Clock, UnitOfWork
 from storage.bot_state import ActivityLedger, StateStore
 from storage.references import ReferenceStore
 from storage.session import create_engine, make_sessionmaker
@@ -63,6 +66,12 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
+def _flows(make_uow: Callable[[], UnitOfWork], clock: Clock) -> dict[str, Dialog]:
+    """The flows the main dialog starts by verb; "fortsätt" and "ändra" resume reporting."""
+    follow_up = FollowUpDialog(uow_factory=make_uow, clock=clock)
+    return {"report": follow_up, "continue": follow_up, "edit": follow_up}
+
+
 async def _runtime(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings.effective_database_url)
@@ -76,7 +85,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
     bot = MalkollBot(
         conversation_state=conversation_state,
-        main_dialog=MainDialog(uow_factory=make_uow, clock=clock),
+        main_dialog=MainDialog(uow_factory=make_uow, clock=clock, flows=_flows(make_uow, clock)),
         uow_factory=make_uow,
         tenant_gate=TenantGate(configured=settings.allowed_tenants, uow_factory=make_uow),
         ledger=ActivityLedger(sessionmaker),

@@ -51,6 +51,7 @@ from dialogs.follow_up_view import (
 )
 from dialogs.formatting import format_date
 from dialogs.parsing import NumberInputError, gender_split_warning, is_additive_unit, is_percent_unit, parse_number
+from dialogs.recognizer import Intent, recognize
 from dialogs.submissions import (
     MAX_TEXT,
     CancelFollowUp,
@@ -114,7 +115,8 @@ class _Reporting(Dialog):
             options = value  # an old card clicked with no dialog running
         if is_follow_up_submission(options):
             return await turn.command(parse_submission(options))
-        if options.get("resume") or is_word(turn.texts, dc.context.activity.text or "", "continue") and "unit_id" not in options:
+        text = dc.context.activity.text or ""
+        if options.get("resume") or (text and "unit_id" not in options and _asks_to_resume(turn.texts, text)):
             return await turn.resume()
         if "goal_id" in options:
             return await turn.command(parse_submission({**options, "verb": Verb.OPEN_GOAL}))
@@ -146,6 +148,11 @@ class _Reporting(Dialog):
 
     async def end_dialog(self, context: TurnContext, instance: Any, reason: DialogReason) -> None:
         return None
+
+
+def _asks_to_resume(texts: Any, text: str) -> bool:
+    """"fortsätt", "fortsätt rapportera": pick up where the person was."""
+    return is_word(texts, text, "continue") or recognize(text).intent == Intent.CONTINUE
 
 
 class _Turn:

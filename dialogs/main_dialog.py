@@ -20,6 +20,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from dialogs.cards import build_help_card, build_menu_card
 from dialogs.overview_dialog import OverviewDialog, fold
 from dialogs.recognizer import Intent, recognize
+from dialogs.submissions import VERB_PREFIX as FOLLOW_UP_VERB_PREFIX
 from dialogs.turn_state import actor_of, texts_of
 from goals.ports import Clock, UnitOfWork
 
@@ -71,6 +72,9 @@ def command_of(activity: Activity) -> Command:
     value = activity.value
     if isinstance(value, dict) and "verb" in value:
         verb = value.get("verb")
+        if isinstance(verb, str) and verb.startswith(FOLLOW_UP_VERB_PREFIX):
+            # The reporting cards' own verbs: the follow-up flow parses the whole payload.
+            return Command("report", dict(value))
         if not isinstance(verb, str) or verb not in CARD_VERBS:
             return Command("unknown")
         return Command(verb, {k: v for k, v in value.items() if k != "verb"})
@@ -107,7 +111,8 @@ class MainDialog(ComponentDialog):
         self._flows: dict[str, str] = {"my_goals": overview.id}
         self.add_dialog(overview)
         for verb, dialog in (flows or {}).items():
-            self.add_dialog(dialog)
+            if dialog.id not in self._flows.values():  # one flow may serve several verbs
+                self.add_dialog(dialog)
             self._flows[verb] = dialog.id
 
     async def on_begin_dialog(self, inner_dc: DialogContext, options: object) -> DialogTurnResult:
