@@ -1,0 +1,311 @@
+"""Benchmark: "which goals are behind?" on the generated 2,000-unit city.
+
+    .venv/bin/python bench/behind_query.py [--units 2000] [--years 5] [--backends sqlite,postgres]
+
+Generates the city (bot/demo/generator.py) into a temporary SQLite file and a
+temporary PostgreSQL database on 127.0.0.1:5432 (created here, dropped at the
+end), then times, for one unit, one department (~50 units) and the whole city:
+
+- the real path: SqlUnitOfWork → orgs.subtree → status.snapshots →
+  goals.status.behind_reasons and severity (what goals.services.behind_goals does,
+  without the role check);
+- one hand-written SQL query per backend that answers the same question.
+
+Both must return the same goal ids (the run fails loudly otherwise). Prints p50/p95
+per scope and the ratio path/SQL. Targets: department p95 ≤ 20 ms on both
+databases, ratio ≤ 1.5. With --profile, prints where the department query's time
+goes (cProfile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import Integer, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from bot.demo.generator import ROOT_CODE, generate_city
+from goals.clock import SystemClock
+from goals.status import behind_reasons, severity
+from storage.migrate import upgrade
+from storage.models import OrgNodeRow
+from storage.session import create_engine, make_sessionmaker
+from storage.unit_of_work import uow_factory
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+TARGET_DEPARTMENT_P95_MS = 20.0
+TARGET_RATIO = 1.5
+REPETITIONS = {"unit": 200, "department": 60, "city": 5}
+
+# The rules of goals/status.py, in SQL. {owners} and {days} differ per backend.
+BEHIND_SQL = """
+WITH owners AS ({owners}),
+g AS (
+  SELECT id, valid_from, valid_to FROM goals
+  WHERE owner_id IN (SELECT id FROM owners) AND valid_from <= :year AND valid_to >= :year
+),
+p AS (
+  SELECT id, year, start, "end", deadline, is_open FROM periods
+  WHERE root_id = :root AND year IN (:year - 1, :year) AND start <= :today
+),
+f AS (
+  SELECT f.id, f.goal_id, f.state, f.assessment, f.forecast, p.start AS pstart, p."end" AS pend, p.year AS pyear
+  FROM follow_ups f JOIN p ON p.id = f.period_id
+  WHERE f.goal_id IN (SELECT id FROM g)
+),
+la AS (
+  SELECT goal_id, assessment, pstart, ROW_NUMBER() OVER (PARTITION BY goal_id ORDER BY pstart DESC) AS rn
+  FROM f WHERE assessment IS NOT NULL
+),
+lf AS (
+  SELECT goal_id, forecast, pstart, ROW_NUMBER() OVER (PARTITION BY goal_id ORDER BY pstart DESC) AS rn
+  FROM f WHERE forecast IS NOT NULL
+),
+v AS (
+  SELECT i.id AS indicator_id, i.goal_id, i.direction, i.target, fv.total, f.pstart, f.pend, f.pyear,
+         {days} AS x,
+         CASE WHEN (i.direction = 'decrease' AND fv.total > i.target)
+                OR (i.direction <> 'decrease' AND fv.total < i.target) THEN 1 ELSE 0 END AS off
+  FROM f
+  JOIN follow_up_indicator_values fv ON fv.follow_up_id = f.id
+  JOIN indicators i ON i.id = fv.indicator_id
+  WHERE fv.total IS NOT NULL AND i.target IS NOT NULL
+),
+lv AS (
+  SELECT indicator_id, goal_id, off, ROW_NUMBER() OVER (PARTITION BY indicator_id ORDER BY pstart DESC) AS rn FROM v
+),
+ye AS (SELECT max("end") AS year_end, {year_end_days} AS year_end_x FROM periods WHERE root_id = :root AND year = :year),
+ty AS (
+  SELECT indicator_id, goal_id, direction, target, count(*) AS n, sum(x) AS sx, sum(total) AS sy,
+         sum(x * x) AS sxx, sum(x * total) AS sxy, max(pend) AS last_end
+  FROM v WHERE pyear = :year GROUP BY indicator_id, goal_id, direction, target
+),
+trend AS (
+  SELECT ty.goal_id, ty.direction, ty.target,
+         ty.sy / ty.n + ((ty.n * ty.sxy - ty.sx * ty.sy) / (ty.n * ty.sxx - ty.sx * ty.sx)) * (ye.year_end_x - ty.sx / ty.n)
+           AS projected
+  FROM ty
+  JOIN lv ON lv.indicator_id = ty.indicator_id AND lv.rn = 1 AND lv.off = 0
+  CROSS JOIN ye
+  WHERE ty.last_end < ye.year_end AND (ty.n * ty.sxx - ty.sx * ty.sx) <> 0
+),
+ast AS (
+  SELECT fs.activity_id, fs.status, ROW_NUMBER() OVER (PARTITION BY fs.activity_id ORDER BY f.pstart DESC) AS rn
+  FROM f JOIN follow_up_activity_statuses fs ON fs.follow_up_id = f.id
+),
+act AS (
+  SELECT a.goal_id, a."end" AS aend,
+         CASE WHEN a.status IN ('done', 'cancelled') OR ast.status IS NULL THEN a.status ELSE ast.status END AS st
+  FROM activities a LEFT JOIN ast ON ast.activity_id = a.id AND ast.rn = 1
+  WHERE a.goal_id IN (SELECT id FROM g)
+),
+behind AS (
+  SELECT goal_id FROM la WHERE rn = 1 AND assessment IN ('partly', 'not')
+  UNION
+  SELECT lf.goal_id FROM lf LEFT JOIN la ON la.goal_id = lf.goal_id AND la.rn = 1
+  WHERE lf.rn = 1 AND lf.forecast IN ('partly', 'not') AND (la.pstart IS NULL OR la.pstart < lf.pstart)
+  UNION
+  SELECT goal_id FROM lv WHERE rn = 1 AND off = 1
+  UNION
+  SELECT goal_id FROM trend
+  WHERE (direction = 'decrease' AND projected > target) OR (direction <> 'decrease' AND projected < target)
+  UNION
+  SELECT goal_id FROM act WHERE (aend < :today AND st NOT IN ('done', 'cancelled')) OR st = 'delayed'
+  UNION
+  SELECT g.id FROM g
+  JOIN p ON p.is_open AND p.deadline < :today AND g.valid_from <= p.year AND g.valid_to >= p.year
+  LEFT JOIN follow_ups fm ON fm.goal_id = g.id AND fm.period_id = p.id AND fm.state IN ('submitted', 'approved')
+  WHERE fm.id IS NULL
+)
+SELECT goal_id FROM behind
+"""
+
+DIALECT = {
+    "sqlite": {
+        "owners": "SELECT value AS id FROM json_each(:owner_ids)",
+        "days": "(julianday(f.pend) - julianday(:today))",
+        "year_end_days": "(julianday(max(\"end\")) - julianday(:today))",
+    },
+    "postgresql": {
+        "owners": "SELECT unnest(:owner_ids) AS id",
+        "days": "CAST(f.pend - CAST(:today AS date) AS double precision)",
+        "year_end_days": "CAST(max(\"end\") - CAST(:today AS date) AS double precision)",
+    },
+}
+
+
+def behind_statement(dialect: str):
+    parts = DIALECT[dialect]
+    statement = text(BEHIND_SQL.format(**parts))
+    if dialect == "postgresql":
+        statement = statement.bindparams(bindparam("owner_ids", type_=ARRAY(Integer)))
+    return statement
+
+
+async def sql_behind(engine, statement, *, owner_ids, root_id, today: date) -> set[int]:
+    dialect = engine.dialect.name
+    params = {
+        "owner_ids": json.dumps(owner_ids) if dialect == "sqlite" else owner_ids,
+        "root": root_id,
+        "year": today.year,
+        "today": today.isoformat() if dialect == "sqlite" else today,
+    }
+    async with engine.connect() as connection:
+        return {row[0] for row in await connection.execute(statement, params)}
+
+
+async def path_behind(factory, *, node_id: int, today: date) -> list[int]:
+    """What goals.services.behind_goals does for a node, without the role layer."""
+    async with factory() as uow:
+        owner_ids = [node.id for node in await uow.orgs.subtree(node_id)]
+        snapshots = await uow.status.snapshots(owner_ids, today.year)
+        behind = []
+        for snapshot in snapshots:
+            reasons = behind_reasons(snapshot, today)
+            if reasons:
+                behind.append((severity(reasons), snapshot.owner_name, snapshot.goal.number, snapshot.goal.id))
+        behind.sort(key=lambda item: (-item[0], item[1], item[2], item[3]))
+        return [item[3] for item in behind]
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def timed(fn, repetitions: int) -> tuple[float, float]:
+    for _ in range(min(3, repetitions)):
+        await fn()
+    samples = []
+    for _ in range(repetitions):
+        start = time.perf_counter()
+        await fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), percentile(samples, 0.95)
+
+
+async def scopes(engine, factory) -> tuple[int, dict[str, tuple[int, list[int]]]]:
+    """root id and {scope: (node id, owner ids)} for a unit, a department, the city."""
+    async with engine.connect() as connection:
+        root_id = (await connection.execute(select(OrgNodeRow.id).where(OrgNodeRow.code == ROOT_CODE))).scalar_one()
+        department_id = (
+            await connection.execute(select(OrgNodeRow.id).where(OrgNodeRow.kind == "department").order_by(OrgNodeRow.id))
+        ).scalars().first()
+    async with factory() as uow:
+        department = [n.id for n in await uow.orgs.subtree(department_id)]
+        unit_id = next(n.id for n in await uow.orgs.children(department_id))
+        city = [n.id for n in await uow.orgs.subtree(root_id)]
+    return root_id, {"unit": (unit_id, [unit_id]), "department": (department_id, department), "city": (root_id, city)}
+
+
+async def run_backend(name: str, url: str, args, today: date, results: list, profiles: dict) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+        started = time.perf_counter()
+        await generate_city(engine, units=args.units, years=args.years, seed=args.seed)
+        print(f"[{name}] generated {args.units} units x {args.years} years in {time.perf_counter() - started:.1f} s", flush=True)
+        factory = uow_factory(make_sessionmaker(engine))
+        statement = behind_statement(engine.dialect.name)
+        root_id, chosen = await scopes(engine, factory)
+        for scope, (node_id, owner_ids) in chosen.items():
+            path_ids = await path_behind(factory, node_id=node_id, today=today)
+            sql_ids = await sql_behind(engine, statement, owner_ids=owner_ids, root_id=root_id, today=today)
+            if set(path_ids) != sql_ids or len(path_ids) != len(sql_ids):
+                only_path, only_sql = sorted(set(path_ids) - sql_ids)[:10], sorted(sql_ids - set(path_ids))[:10]
+                raise SystemExit(
+                    f"[{name}] {scope}: the real path and the SQL disagree on which goals are behind "
+                    f"(path {len(path_ids)}, SQL {len(sql_ids)}; only path: {only_path}; only SQL: {only_sql})"
+                )
+            async with factory() as uow:
+                goals = len(await uow.goals.for_owners(owner_ids, today.year)) if scope != "city" else None
+            reps = REPETITIONS[scope]
+            path = await timed(lambda: path_behind(factory, node_id=node_id, today=today), reps)
+            sql = await timed(lambda: sql_behind(engine, statement, owner_ids=owner_ids, root_id=root_id, today=today), reps)
+            results.append((name, scope, len(owner_ids), goals, len(path_ids), path, sql))
+            print(f"[{name}] {scope}: done", flush=True)
+            if scope == "department":
+                profiles[name] = await profile(lambda: path_behind(factory, node_id=node_id, today=today))
+    finally:
+        await engine.dispose()
+
+
+async def profile(fn) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(20):
+        await fn()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+    return out.getvalue()
+
+
+def print_table(results) -> bool:
+    header = f"{'backend':9} {'scope':11} {'nodes':>6} {'goals':>6} {'behind':>6} | {'path p50':>9} {'p95':>8} | {'SQL p50':>8} {'p95':>8} | {'ratio p95':>9}"
+    print()
+    print(header)
+    print("-" * len(header))
+    ok = True
+    for name, scope, nodes, goals, behind, (p50, p95), (s50, s95) in results:
+        ratio = p95 / s95 if s95 else float("inf")
+        print(
+            f"{name:9} {scope:11} {nodes:6d} {goals if goals is not None else '':>6} {behind:6d} | "
+            f"{p50:7.1f}ms {p95:6.1f}ms | {s50:6.1f}ms {s95:6.1f}ms | {ratio:9.2f}"
+        )
+        if scope == "department" and (p95 > TARGET_DEPARTMENT_P95_MS or ratio > TARGET_RATIO):
+            ok = False
+    print()
+    print(f"targets: department p95 <= {TARGET_DEPARTMENT_P95_MS:.0f} ms and ratio <= {TARGET_RATIO} -> {'MET' if ok else 'MISSED'}")
+    return ok
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--profile", action="store_true", help="print cProfile of the department query")
+    args = parser.parse_args()
+    today = SystemClock().today()
+    results: list = []
+    profiles: dict[str, str] = {}
+    backends = args.backends.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        if "sqlite" in backends:
+            await run_backend("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args, today, results, profiles)
+        if "postgres" in backends:
+            database = f"malkoll_bench_{uuid.uuid4().hex[:10]}"
+            admin = await asyncpg.connect(PG_ADMIN)
+            await admin.execute(f'CREATE DATABASE "{database}"')
+            await admin.close()
+            try:
+                await run_backend("postgres", f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}", args, today, results, profiles)
+            finally:
+                admin = await asyncpg.connect(PG_ADMIN)
+                await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                await admin.close()
+    ok = print_table(results)
+    if args.profile or not ok:
+        for name, text_ in profiles.items():
+            print(f"\n--- where the department query's time goes on {name} (20 runs, cProfile, by own time) ---")
+            print(text_)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
