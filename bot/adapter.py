@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +53,10 @@ USER_AGENT = "Malkoll/0.1 (BotBuilder Python 4.17)"
 RETRY_STATUSES = frozenset({412, 429, 502, 503, 504})
 MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER_SECONDS = 30.0
+# Told (status, delay) before every retry of a request sent in this context: the
+# proactive sender (bot/proactive.py) pauses its whole throttle on a 429, not only
+# the one request that got it.
+RETRY_OBSERVER: ContextVar[Callable[[int, float], None] | None] = ContextVar("connector_retry_observer", default=None)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ class _Retry(AsyncHTTPPolicy):
                 return response
             delay = retry_delay(attempt, response.http_response.headers.get("Retry-After"))
             log.warning("connector.retry", status=status, attempt=attempt, delay=round(delay, 3))
+            if (observer := RETRY_OBSERVER.get()) is not None:
+                observer(status, delay)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 

@@ -4,6 +4,7 @@
     malkoll demo [--profile stockholm_ils]  load a demo city (migrates first; idempotent)
     malkoll generate --units 2000 --years 5 [--seed N]   the large city for benchmarks
     malkoll serve [--host H] [--port P]     run the bot
+    malkoll reminders plan|run …            reminders (bot/cli_reminders.py)
 
 The database is Settings().effective_database_url (DATABASE_URL, else the SQLite
 file in the data directory). Everything is built inside the command; a user
@@ -45,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the bot")
     serve.add_argument("--host", help="interface to listen on (default: settings, 127.0.0.1)")
     serve.add_argument("--port", type=_port, help="port (default: settings, 3978)")
+
+    from bot.cli_reminders import add_reminders_parser
+
+    add_reminders_parser(commands)
     return parser
 
 
@@ -81,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_generate(settings, units=args.units, years=args.years, seed=args.seed))
         elif args.command == "serve":
             _serve(settings, host=args.host, port=args.port)
+        elif args.command == "reminders":
+            from bot.cli_reminders import run_reminders
+
+            asyncio.run(run_reminders(settings, args))
     except CommandFailed as failure:
         print(f"malkoll: error: {failure}", file=sys.stderr)
         return EXIT_FAILED

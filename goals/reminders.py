@@ -259,6 +259,24 @@ class Reminder:
         return self.kind.startswith("after_") or self.at.date() > self.period.deadline
 
 
+def by_person(
+    *, periods: Sequence[Period], outstanding: Sequence[Outstanding], reporters: Mapping[int, Sequence[int]]
+) -> dict[tuple[int, int], tuple[Outstanding, ...]]:
+    """(person, open period) → what that person still has to report for it, by
+    unit name and goal number."""
+    open_ids = {p.id for p in periods if p.is_open}
+    items: dict[tuple[int, int], list[Outstanding]] = {}
+    for item in outstanding:
+        if item.period_id not in open_ids or not is_outstanding(item.state):
+            continue
+        for person_id in reporters.get(item.unit_id, ()):
+            items.setdefault((person_id, item.period_id), []).append(item)
+    return {
+        key: tuple(sorted(found, key=lambda i: (i.unit_name, i.unit_id, i.goal_number, i.goal_id)))
+        for key, found in items.items()
+    }
+
+
 def plan(
     *,
     periods: Sequence[Period],
@@ -273,17 +291,10 @@ def plan(
     now (`outstanding`) and who reports for each unit (`reporters`: unit id →
     person ids). Sorted by time, person, period."""
     periods_by_id = {p.id: p for p in periods if p.is_open}
-    # (person, period) → items; policy per (person, period) from the person's first unit.
-    items: dict[tuple[int, int], list[Outstanding]] = {}
-    for item in outstanding:
-        if item.period_id not in periods_by_id or not is_outstanding(item.state):
-            continue
-        for person_id in reporters.get(item.unit_id, ()):
-            items.setdefault((person_id, item.period_id), []).append(item)
     slot_cache: dict[tuple[int, ReminderPolicy], list[Slot]] = {}
     reminders: list[Reminder] = []
-    for (person_id, period_id), found in items.items():
-        found.sort(key=lambda i: (i.unit_name, i.unit_id, i.goal_number, i.goal_id))
+    for (person_id, period_id), found in by_person(periods=periods, outstanding=outstanding, reporters=reporters).items():
+        # One policy per (person, period): the one of the first unit listed.
         policy = policy_for_unit(found[0].unit_id)
         cache_key = (period_id, policy)
         if cache_key not in slot_cache:
@@ -291,7 +302,7 @@ def plan(
         for slot in slot_cache[cache_key]:
             if start <= slot.at < end:
                 reminders.append(
-                    Reminder(person_id=person_id, period=slot.period, kind=slot.kind, at=slot.at, items=tuple(found))
+                    Reminder(person_id=person_id, period=slot.period, kind=slot.kind, at=slot.at, items=found)
                 )
     reminders.sort(key=lambda r: (r.at, r.person_id, r.period.start, r.period.id))
     return reminders
