@@ -9,7 +9,7 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage import bot_tables, models, reminder_tables  # noqa: F401  (registers every table on Base.metadata)
+from storage import bot_tables, channel_tables, models, reminder_tables  # noqa: F401  (registers every table on Base.metadata)
 from storage.base import Base
 from storage.session import create_engine
 

@@ -1,0 +1,246 @@
+"""The summary of an org node for a period, as posted to a team channel.
+
+`summarise` is pure: it takes the node's subtree, the period, and the status
+snapshots of this year and last year (GoalSnapshot, one bulk read each), and says
+- how many goals were assessed fulfilled / partly / not, and how many not yet;
+- which goals are behind and why (goals.status, most behind first);
+- which units have not yet reported the period (no follow-up, a draft, or returned);
+- the largest movements of indicators since the same period last year.
+
+Decisions:
+- A goal's assessment for the period counts once its follow-up is submitted or
+  approved (a draft is not yet an assessment); the assessment wins over the forecast,
+  a forecast alone counts as what it forecasts.
+- Only goals valid in the period's year, and only once the period has started.
+- Last year's value of an indicator: from the same goal's history when the goal
+  runs over several years (Malmö's mandate-period contributions), else from last
+  year's goal of the same owner with an indicator of the same Kolada id, code or
+  name (Stockholm's unit goals are set anew each year, with new ids).
+- Movements are ranked by relative change (|after − before| / |before|), so "sick
+  days 4 → 6" and "share 70 % → 75 %" compare fairly; a zero baseline ranks by the
+  absolute change. "better" follows the indicator's direction.
+
+`load_summary` is the one read behind it (through the UnitOfWork port).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from goals.model import Direction, Fulfilment, Goal, Indicator, OrgKind, OrgNode, Period
+from goals.ports import GoalSnapshot, UnitOfWork
+from goals.status import REPORTED, Reason, behind_reasons, severity
+
+MOVEMENTS = 5  # the largest movements kept
+
+
+@dataclass(frozen=True, slots=True)
+class BehindItem:
+    goal: Goal
+    owner_name: str
+    reasons: tuple[Reason, ...]
+    severity: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitNotReported:
+    unit: OrgNode
+    missing: int  # goals of the unit without a submitted/approved follow-up for the period
+    goals: int  # goals of the unit for the period
+    department: str  # the name of the unit's parent, for grouping in large organisations
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    goal: Goal
+    owner_name: str
+    indicator: Indicator
+    before: float
+    after: float
+    better: bool | None  # None: the indicator has no direction to judge by (unchanged value)
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+    @property
+    def relative(self) -> float:
+        return abs(self.change) / abs(self.before) if self.before else abs(self.change)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    node: OrgNode
+    period: Period
+    goals: int
+    by_assessment: dict[Fulfilment | None, int]  # None = not yet assessed for the period
+    behind: tuple[BehindItem, ...]  # most behind first
+    not_reported: tuple[UnitNotReported, ...]  # by department, then unit name
+    units_with_goals: int
+    movements: tuple[Movement, ...] = field(default=())  # largest first
+
+    @property
+    def reported_units(self) -> int:
+        return self.units_with_goals - len(self.not_reported)
+
+
+def summary_period(periods: Sequence[Period], today: date) -> Period | None:
+    """The period being reported now: of the started periods, the one with the
+    nearest deadline not yet passed (T1 until its deadline in May, then T2 …);
+    after the year's last deadline, the last one."""
+    started = sorted((p for p in periods if p.start <= today), key=lambda p: (p.deadline, p.start, p.id))
+    if not started:
+        return None
+    return next((p for p in started if p.deadline >= today), started[-1])
+
+
+def summarise(
+    *,
+    node: OrgNode,
+    nodes: Sequence[OrgNode],
+    period: Period,
+    snapshots: Sequence[GoalSnapshot],
+    previous: Sequence[GoalSnapshot] = (),
+    today: date,
+    movements: int = MOVEMENTS,
+) -> Summary:
+    """`nodes`: the node's subtree; `snapshots`: goals owned in it for the period's
+    year; `previous`: the same for the year before (for movements)."""
+    by_id = {n.id: n for n in nodes}
+    counted = [
+        s for s in snapshots
+        if s.goal.owner_id in by_id and s.goal.is_valid_in(period.year) and period.start <= today
+    ]
+    by_assessment: dict[Fulfilment | None, int] = {f: 0 for f in Fulfilment}
+    by_assessment[None] = 0
+    per_unit: dict[int, list[int]] = {}  # owner id -> [goals, missing]
+    behind: list[BehindItem] = []
+    for snapshot in counted:
+        follow_up = snapshot.follow_ups.get(period.id)
+        reported = follow_up is not None and follow_up.state in REPORTED
+        verdict = (follow_up.assessment or follow_up.forecast) if reported else None
+        by_assessment[Fulfilment(verdict) if verdict else None] += 1
+        tally = per_unit.setdefault(snapshot.goal.owner_id, [0, 0])
+        tally[0] += 1
+        tally[1] += 0 if reported else 1
+        reasons = behind_reasons(snapshot, today)
+        if reasons:
+            behind.append(BehindItem(snapshot.goal, snapshot.owner_name, tuple(reasons), severity(reasons)))
+    behind.sort(key=lambda b: (-b.severity, b.owner_name, b.goal.number, b.goal.id))
+    not_reported = [
+        UnitNotReported(
+            unit=by_id[owner_id],
+            missing=missing,
+            goals=total,
+            department=_parent_name(by_id, by_id[owner_id]),
+        )
+        for owner_id, (total, missing) in per_unit.items()
+        if missing
+    ]
+    not_reported.sort(key=lambda u: (u.department, u.unit.name, u.unit.id))
+    return Summary(
+        node=node,
+        period=period,
+        goals=len(counted),
+        by_assessment=by_assessment,
+        behind=tuple(behind),
+        not_reported=tuple(not_reported),
+        units_with_goals=len(per_unit),
+        movements=tuple(largest_movements(counted, previous, period, limit=movements)),
+    )
+
+
+def largest_movements(
+    snapshots: Sequence[GoalSnapshot], previous: Sequence[GoalSnapshot], period: Period, *, limit: int = MOVEMENTS
+) -> list[Movement]:
+    """Indicator values of `period` against the same kind of period a year earlier."""
+    last_year_values = _last_year_values(previous, period)
+    found: list[Movement] = []
+    for snapshot in snapshots:
+        earlier = _same_period_last_year(snapshot.periods, period)
+        for indicator in snapshot.goal.indicators:
+            after = _value(snapshot, indicator.id, period.id)
+            if after is None:
+                continue
+            before = _value(snapshot, indicator.id, earlier.id) if earlier else None
+            if before is None:
+                before = last_year_values.get(_indicator_key(snapshot.goal.owner_id, indicator))
+            if before is None or before == after:
+                continue
+            higher_is_better = indicator.direction != Direction.DECREASE
+            found.append(
+                Movement(snapshot.goal, snapshot.owner_name, indicator, before, after, (after > before) == higher_is_better)
+            )
+    found.sort(key=lambda m: (-m.relative, m.owner_name, m.goal.number, m.indicator.id))
+    return found[:limit]
+
+
+async def load_summary(uow: UnitOfWork, *, node_id: int, today: date, period_id: int | None = None) -> Summary | None:
+    """The summary of the node for `period_id` (default: `summary_period` of its
+    organisation's periods); None if the node or a period is missing. No access
+    check here: the callers (a channel link made by someone with the node in scope,
+    the scheduler) decide who sees it."""
+    async with uow:
+        node = await uow.orgs.get(node_id)
+        if node is None:
+            return None
+        ancestors = await uow.orgs.ancestors(node_id)
+        root = ancestors[-1] if ancestors else node
+        if period_id is not None:
+            period = await uow.periods.get(period_id)
+            if period is None or period.root_id != root.id:
+                return None
+        else:
+            period = summary_period(
+                [p for p in await uow.periods.for_root(root.id) if p.year in (today.year - 1, today.year)], today
+            )
+            if period is None:
+                return None
+        nodes = await uow.orgs.subtree(node.id)
+        owner_ids = [n.id for n in nodes]
+        snapshots = await uow.status.snapshots(owner_ids, period.year)
+        previous = await uow.status.snapshots(owner_ids, period.year - 1)
+    return summarise(node=node, nodes=nodes, period=period, snapshots=snapshots, previous=previous, today=today)
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _parent_name(by_id: dict[int, OrgNode], node: OrgNode) -> str:
+    parent = by_id.get(node.parent_id) if node.parent_id is not None else None
+    return parent.name if parent is not None and parent.kind != OrgKind.MUNICIPALITY else ""
+
+
+def _same_period_last_year(periods: Sequence[Period], period: Period) -> Period | None:
+    return next((p for p in periods if p.kind == period.kind and p.year == period.year - 1), None)
+
+
+def _value(snapshot: GoalSnapshot, indicator_id: int, period_id: int) -> float | None:
+    follow_up = snapshot.follow_ups.get(period_id)
+    if follow_up is not None:
+        measurement = follow_up.indicator_values.get(indicator_id)
+        if measurement is not None and measurement.total is not None:
+            return measurement.total
+    for pid, measurement in snapshot.history.get(indicator_id, ()):
+        if pid == period_id and measurement.total is not None:
+            return measurement.total
+    return None
+
+
+def _indicator_key(owner_id: int, indicator: Indicator) -> tuple[int, str]:
+    return owner_id, (indicator.kpi_id or indicator.code or indicator.name).strip().casefold()
+
+
+def _last_year_values(previous: Sequence[GoalSnapshot], period: Period) -> dict[tuple[int, str], float]:
+    values: dict[tuple[int, str], float] = {}
+    for snapshot in previous:
+        earlier = _same_period_last_year(snapshot.periods, period)
+        if earlier is None:
+            continue
+        for indicator in snapshot.goal.indicators:
+            value = _value(snapshot, indicator.id, earlier.id)
+            if value is not None:
+                values.setdefault(_indicator_key(snapshot.goal.owner_id, indicator), value)
+    return values
