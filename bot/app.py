@@ -9,6 +9,7 @@ Routes: POST /api/messages (Bot Framework), GET /healthz (the database answers?)
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ from aiohttp import web
 from botbuilder.core import ConversationState, serializer_helper
 from botbuilder.dialogs import Dialog
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from botbuilder import schema
+from msrest import Deserializer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
 from bot.config import Settings
+from bot.identity import Identities
 from bot.logging_setup import configure_logging
 from bot.references import ReferenceRecorder
 from bot.state_storage import SqlBotStorage
@@ -43,6 +46,13 @@ log = structlog.get_logger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 MAX_BODY_BYTES = 1024 * 1024
+
+
+@functools.cache
+def _deserializer() -> Deserializer:
+    # `Activity().deserialize()` rebuilds a deserializer from the schema module on
+    # every call; one built once does the same work without that.
+    return Deserializer({name: cls for name, cls in vars(schema).items() if isinstance(cls, type)})
 
 
 @dataclass
@@ -86,7 +96,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     bot = MalkollBot(
         conversation_state=conversation_state,
         main_dialog=MainDialog(uow_factory=make_uow, clock=clock, flows=_flows(make_uow, clock)),
-        uow_factory=make_uow,
+        identities=Identities(uow_factory=make_uow),
         tenant_gate=TenantGate(configured=settings.allowed_tenants, uow_factory=make_uow),
         ledger=ActivityLedger(sessionmaker),
         references=ReferenceRecorder(ReferenceStore(sessionmaker)),
@@ -115,7 +125,7 @@ async def _messages(request: web.Request) -> web.Response:
         return web.Response(status=415)
     try:
         body = await request.json()
-        activity = Activity().deserialize(body)
+        activity = _deserializer()("Activity", body)
     except (ValueError, TypeError, AttributeError):
         return web.Response(status=400)
     if not activity.type:

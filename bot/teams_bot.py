@@ -16,20 +16,18 @@ Order per turn, and why:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 import structlog
 from botbuilder.core import Bot, CardFactory, ConversationState, MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.identity import Identities
 from bot.references import ReferenceRecorder
 from bot.tenants import TenantGate, tenant_of
 from dialogs.cards import build_welcome_card
 from dialogs.texts import Texts
 from dialogs.turn_state import set_turn_info
-from goals.access import identify
-from goals.ports import UnitOfWork
 from storage.bot_state import ActivityLedger
 
 log = structlog.get_logger(__name__)
@@ -50,7 +48,7 @@ class MalkollBot(Bot):
         *,
         conversation_state: ConversationState,
         main_dialog: Dialog,
-        uow_factory: Callable[[], UnitOfWork],
+        identities: Identities,
         tenant_gate: TenantGate,
         ledger: ActivityLedger,
         references: ReferenceRecorder,
@@ -60,7 +58,7 @@ class MalkollBot(Bot):
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self._dialogs.add(main_dialog)
         self._welcomed = conversation_state.create_property("Welcomed")
-        self._uow_factory = uow_factory
+        self._identities = identities
         self._tenants = tenant_gate
         self._ledger = ledger
         self._references = references
@@ -97,7 +95,7 @@ class MalkollBot(Bot):
         TurnContext.remove_recipient_mention(activity)  # "@Målkoll mina mål" in a channel
         await self._references.record(activity, tenant_id=tenant)
         user_id = activity.from_property.aad_object_id if activity.from_property else None
-        actor = await identify(self._uow_factory(), tenant_id=tenant, entra_object_id=user_id) if user_id else None
+        actor = await self._identities.actor(tenant_id=tenant, entra_object_id=user_id) if user_id else None
         if actor is None:
             log.info("user.unknown", tenant_id=tenant, aad_object_id=user_id)
             await context.send_activity(texts.t("access.unknown_user"))

@@ -74,6 +74,8 @@ class FakeConnector:
     record: bool = True
     activities: list[Recorded] = field(default_factory=list)
     requests_seen: int = 0
+    received: int = 0  # activities accepted, also when not recorded (benchmark)
+    last: Recorded | None = None
     faults_answered: int = 0
     _faults: deque[_Fault] = field(default_factory=deque)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -88,6 +90,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{conversation_id}/activities", self._send)
         app.router.add_post("/v3/conversations/{conversation_id}/activities/{reply_to}", self._send)
         app.router.add_put("/v3/conversations/{conversation_id}/activities/{activity_id}", self._update)
+        app.router.add_get("/_stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -147,6 +150,8 @@ class FakeConnector:
         return web.json_response(body, status=fault.status, headers=headers)
 
     async def _remember(self, recorded: Recorded) -> None:
+        self.received += 1
+        self.last = recorded
         if self.record:
             self.activities.append(recorded)
         assert self._changed is not None
@@ -182,6 +187,12 @@ class FakeConnector:
             )
         )
         return web.json_response({"id": request.match_info["activity_id"]}, status=200)
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        last = self.last.all_text() if self.last is not None else None
+        return web.json_response(
+            {"requests": self.requests_seen, "received": self.received, "faults": self.faults_answered, "last": last}
+        )
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         if (fault := self._fault()) is not None:

@@ -1,0 +1,252 @@
+"""Turn benchmark: Målkoll's database-backed turn against a stock botbuilder echo bot.
+
+Three server processes (Målkoll on a migrated SQLite file with a demo-like
+organisation, the echo bot of bench/echo_bot.py, and a fake Bot Connector that
+both reply to); this process is the load generator. For 1 and 50 concurrent
+users (demo people, each its own Teams user and conversation) it posts "mina mål"
+over HTTP for a fixed time; a turn ends when the bot answered the HTTP request,
+which it does after its reply reached the connector. Målkoll answers with the
+overview card of the person's goals, read from the database.
+
+    .venv/bin/python bench/turns.py [--seconds 8] [--users 1,50] [--profile malkoll.prof]
+
+Reports turns/s, p50 and p99 per bot and the throughput ratio (target ≥ 3×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+
+from tests.support.activities import message  # noqa: E402
+from tests.support.activities import demo_user  # noqa: E402
+
+TEXT = "mina mål"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def demo_people(count: int) -> list[str]:
+    """Person 01 (the Playground's user), then the benchmark's managers 11, 12, …"""
+    return [demo_user(1)] + [demo_user(11 + i) for i in range(count - 1)]
+
+
+# --- server processes ------------------------------------------------------------
+
+
+async def _prepare_database(path: Path, users: int) -> str:
+    from storage.migrate import upgrade
+    from storage.session import create_engine, make_sessionmaker
+    from storage.unit_of_work import uow_factory
+    from tests.support.org import build_demo_org
+
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    await build_demo_org(uow_factory(make_sessionmaker(engine)), year=dt.date.today().year, extra_managers=users - 1)
+    await engine.dispose()
+    return url
+
+
+def _serve_connector(port: int) -> None:
+    from tests.support.fake_connector import FakeConnector
+
+    async def run() -> None:
+        async with FakeConnector(port=port, record=False):
+            await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+def _serve_malkoll(port: int, database_url: str, profile: str | None) -> None:
+    from pydantic import SecretStr
+
+    from bot.app import serve
+    from bot.config import Settings
+
+    settings = Settings(_env_file=None, database_url=SecretStr(database_url), log_level="WARNING")
+    profiler = cProfile.Profile() if profile else None
+
+    def stop(*_: object) -> None:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    if profiler is not None:
+        profiler.enable()
+    asyncio.run(serve(settings, host="127.0.0.1", port=port))
+
+
+def _spawn(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, *args], cwd=ROOT)
+
+
+async def _wait_until_up(session: aiohttp.ClientSession, url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            async with session.get(url) as response:
+                await response.read()
+                return
+        except aiohttp.ClientError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+# --- load --------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    bot: str
+    users: int
+    turns: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.turns / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+    def line(self) -> str:
+        return (
+            f"{self.bot:8} users={self.users:3}  {self.rate:8.1f} turns/s   p50 {self.percentile(0.5):7.1f} ms"
+            f"   p99 {self.percentile(0.99):7.1f} ms   turns {self.turns}  errors {self.errors}"
+        )
+
+
+async def run_load(
+    session: aiohttp.ClientSession, *, bot: str, url: str, connector_url: str, users: list[str], seconds: float
+) -> Result:
+    latencies: list[float] = []
+    errors = 0
+
+    async def user(aad: str, deadline: float) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            activity = message(TEXT, service_url=connector_url, user=aad, activity_id=uuid.uuid4().hex)
+            body = json.dumps(activity)
+            started = time.perf_counter()
+            async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as response:
+                await response.read()
+                ok = response.status in (200, 201)
+            if ok:
+                latencies.append(time.perf_counter() - started)
+            else:
+                errors += 1
+
+    # Warm-up: caches, connection pools, SQLite pages.
+    await asyncio.gather(*(user(aad, time.perf_counter() + 1.0) for aad in users))
+    latencies.clear()
+    started = time.perf_counter()
+    await asyncio.gather(*(user(aad, started + seconds) for aad in users))
+    elapsed = time.perf_counter() - started
+    return Result(bot=bot, users=len(users), turns=len(latencies), seconds=elapsed, latencies=latencies, errors=errors)
+
+
+async def main_async(args: argparse.Namespace) -> list[Result]:
+    user_counts = [int(n) for n in args.users.split(",")]
+    with tempfile.TemporaryDirectory(prefix="malkoll-bench-") as tmp:
+        database_url = await _prepare_database(Path(tmp) / "bench.db", max(user_counts))
+        ports = {"connector": free_port(), "malkoll": free_port(), "echo": free_port()}
+        processes = [
+            _spawn(__file__, "_connector", str(ports["connector"])),
+            _spawn(__file__, "_malkoll", str(ports["malkoll"]), database_url, args.profile or ""),
+            _spawn("bench/echo_bot.py", "--port", str(ports["echo"])),
+        ]
+        connector_url = f"http://127.0.0.1:{ports['connector']}/"
+        targets = {
+            "malkoll": f"http://127.0.0.1:{ports['malkoll']}/api/messages",
+            "echo": f"http://127.0.0.1:{ports['echo']}/api/messages",
+        }
+        results: list[Result] = []
+        try:
+            connector = aiohttp.TCPConnector(limit=max(user_counts) + 10)
+            async with aiohttp.ClientSession(connector=connector) as session:
+                await _wait_until_up(session, f"{connector_url}_stats")
+                await _wait_until_up(session, f"http://127.0.0.1:{ports['malkoll']}/healthz")
+                await _wait_until_up(session, targets["echo"].replace("/api/messages", "/"))
+                await _check_answers(session, targets, connector_url)
+                for users in user_counts:
+                    for bot in ("malkoll", "echo"):
+                        result = await run_load(
+                            session, bot=bot, url=targets[bot], connector_url=connector_url,
+                            users=demo_people(users), seconds=args.seconds,
+                        )
+                        print(result.line(), flush=True)
+                        results.append(result)
+                async with session.get(f"{connector_url}_stats") as response:
+                    stats = await response.json()
+                print(f"connector received {stats['received']} replies", flush=True)
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                process.wait(timeout=10)
+    return results
+
+
+async def _check_answers(session: aiohttp.ClientSession, targets: dict[str, str], connector_url: str) -> None:
+    """Before measuring: Målkoll answers with the overview card, the echo bot echoes."""
+    for bot, expected in (("malkoll", "Alla barn utvecklar sitt språk"), ("echo", f"Echo: {TEXT}")):
+        activity = message(TEXT, service_url=connector_url, user=demo_user(1), activity_id=uuid.uuid4().hex)
+        async with session.post(targets[bot], json=activity) as response:
+            assert response.status in (200, 201), (bot, response.status)
+        async with session.get(f"{connector_url}_stats") as response:
+            last = (await response.json())["last"] or ""
+        assert expected in last, f"{bot} answered {last[:200]!r}"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_connector":
+        _serve_connector(int(sys.argv[2]))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_malkoll":
+        _serve_malkoll(int(sys.argv[2]), sys.argv[3], sys.argv[4] or None)
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured time per bot and user count")
+    parser.add_argument("--users", default="1,50", help="concurrent users, comma-separated")
+    parser.add_argument("--profile", default=None, help="write a cProfile of the Målkoll process to this file")
+    args = parser.parse_args()
+    results = asyncio.run(main_async(args))
+    print()
+    for users in sorted({r.users for r in results}):
+        malkoll = next(r for r in results if r.bot == "malkoll" and r.users == users)
+        echo = next(r for r in results if r.bot == "echo" and r.users == users)
+        print(f"users={users:3}: Målkoll/echo throughput = {malkoll.rate / echo.rate:.2f}× (target ≥ 3×)")
+
+
+if __name__ == "__main__":
+    main()
