@@ -31,6 +31,7 @@ from botbuilder.testing import DialogTestClient
 
 from bot.state_storage import SqlBotStorage
 from dialogs.follow_up_dialog import FollowUpDialog
+from dialogs.main_dialog import MainDialog
 from dialogs.texts import Texts
 from dialogs.turn_state import set_turn_info
 from goals import services
@@ -184,16 +185,23 @@ class Chat:
     """One person talking to the follow-up dialog; `new_process()` is a restart
     (new dialog, new storage objects) on the same database."""
 
-    def __init__(self, org: Org, person: str, *, options: Any = None, clock: FixedClock = CLOCK) -> None:
+    def __init__(
+        self, org: Org, person: str, *, options: Any = None, clock: FixedClock = CLOCK, through_main: bool = False
+    ) -> None:
         self.org = org
         self.person = person
         self.options = options
         self.clock = clock
+        self.through_main = through_main  # as in the bot: the main dialog routes to the flow
+        self.history: list[Activity] = []  # every reply, for checks across a whole conversation
         self.client = self._client()
 
     def _client(self) -> DialogTestClient:
         storage = SqlBotStorage(StateStore(self.org.sessionmaker))
         dialog = FollowUpDialog(uow_factory=self.org.uow_factory, clock=self.clock)
+        if self.through_main:
+            flows = {"report": dialog, "continue": dialog, "edit": dialog}
+            dialog = MainDialog(uow_factory=self.org.uow_factory, clock=self.clock, flows=flows)
         return DialogTestClient(
             "msteams", dialog, self.options, middlewares=[Identify(self.org.uow_factory)],
             conversation_state=ConversationState(storage),
@@ -220,6 +228,7 @@ class Chat:
         replies = []
         while (reply := self.client.get_next_reply()) is not None:
             replies.append(reply)
+        self.history += replies
         return replies
 
 

@@ -227,3 +227,25 @@ def test_the_schema_check_catches_what_teams_would_not_render(schema_validator):
         broken = json.loads(json.dumps(CARDS["goal_stockholm_sv"]))
         broken["body"].append(element)
         assert not schema_validator.is_valid(broken), element
+
+
+def _fragments(language: str) -> set[str]:
+    """Literal pieces (12+ characters) of one language's catalog texts."""
+    from dialogs.texts import load_catalog
+
+    pieces = set()
+    for template in load_catalog(language).values():
+        for piece in template.replace("}", "{").split("{")[::2]:
+            if len(piece.strip()) >= 12:
+                pieces.add(piece.strip())
+    return pieces
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_no_text_of_the_other_language_leaks_into_a_card(lang):
+    other = _fragments("en" if lang == "sv" else "sv") - _fragments(lang)
+    for name, built in CARDS.items():
+        if name.endswith(f"_{lang}"):
+            text = card_text(built)
+            leaked = [piece for piece in other if piece in text]
+            assert not leaked, (name, leaked[:3])

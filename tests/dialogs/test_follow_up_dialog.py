@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from dialogs.submissions import Verb
+from dialogs.texts import load_catalog
 from goals import services
 from goals.clock import FixedClock
 from goals.model import ActivityStatus, CrossSectoral, FollowUpState, Fulfilment, Measurement
@@ -76,6 +77,21 @@ def goal_inputs(org, *, assessment="partly", **extra):
     }
 
 
+def assert_no_leaks(chat, *, into: str) -> None:
+    """No catalog text of the other language reached this conversation."""
+    catalogs = {lang: load_catalog(lang) for lang in ("sv", "en")}
+    other = "en" if into == "sv" else "sv"
+    fragments = {
+        piece.strip()
+        for key, template in catalogs[other].items()
+        if template != catalogs[into][key]
+        for piece in template.replace("}", "{").split("{")[::2]
+        if len(piece.strip()) >= 12
+    }
+    seen = "\n".join(texts_of(chat.history) + [card_text(c) for c in cards(chat.history)])
+    assert not [f for f in fragments if f in seen]
+
+
 async def open_goal_card(chat, org, goal_key="sol1"):
     overview = cards(await chat.send("rapportera"))[0]
     replies = await chat.send(value=action(overview, Verb.OPEN_GOAL, goal_id=org.goals[goal_key].id))
@@ -109,6 +125,7 @@ async def test_stockholm_report_by_cards_in_swedish(org):
     confirmation = card_text(cards(replies)[0])
     assert "inskickad för godkännande" in confirmation and "10 maj 2026" in confirmation and "Nästa mål: 2" in confirmation
 
+    assert_no_leaks(chat, into="sv")
     follow_up = await stored(org, "sol1")
     i1, i2 = org.goals["sol1"].indicators
     a1, _ = org.goals["sol1"].activities
@@ -150,6 +167,7 @@ async def test_english_report_by_plain_text(org):
     assert "Everything for the period has been submitted" in everything
     follow_up = await stored(org, "vit1")
     assert follow_up.state == FollowUpState.SUBMITTED and follow_up.analysis == ANALYSIS_EN
+    assert_no_leaks(chat, into="en")
 
 
 async def test_malmo_report_with_human_rights_perspectives(org):
@@ -387,3 +405,41 @@ async def test_someone_with_several_units_chooses_one_first(org):
     assert texts_of(await chat.send("Ekhagen")) == ["Jag hittade ingen sådan enhet bland dina. Svara med numret eller namnet, eller skriv ”avbryt”."]
     overview = cards(await chat.send("2"))[0]
     assert "Vitsippans förskola: Tertial 1 2026" in card_text(overview)
+
+
+# --- periods, year end, and the flow inside the bot's main dialog ------------------------------
+
+
+async def test_another_open_period_can_be_chosen_and_a_closed_one_is_refused(org):
+    chat = Chat(org, "anna")
+    overview = cards(await chat.send("rapportera"))[0]
+    t2 = cards(await chat.send(value=action(overview, Verb.CHOOSE_PERIOD, period_id=org.periods["T2-2026"])))[0]
+    assert "Solrosens förskola: Tertial 2 2026" in card_text(t2) and "10 september 2026" in card_text(t2)
+    closed = {"verb": Verb.CHOOSE_PERIOD, "unit_id": org.nodes["SOL"], "period_id": org.periods["T1-2025"]}
+    assert texts_of(await chat.send(value=closed)) == ["Perioden är stängd, så uppföljningen kan inte längre ändras. Inget har sparats."]
+    assert (await audit(org, "card.refused"))[0].details["reason"] == "period_closed"
+
+
+async def test_malmo_annual_analysis_asks_for_a_plan_for_next_year_not_a_forecast(org):
+    october = FixedClock(datetime(2026, 10, 5, 9, tzinfo=STOCKHOLM_TZ))
+    chat = Chat(org, "max", clock=october)
+    overview = cards(await chat.send("report"))[0]
+    assert "Stadsbiblioteket: Annual analysis 2026" in card_text(overview)
+    goal_card = cards(await chat.send("1"))[0]
+    assert "forecast" not in inputs(goal_card) and "Plan for next year" in card_text(goal_card)
+    await chat.send("3")  # not moving toward the council goal
+    assert texts_of(await chat.send(ANALYSIS_EN)) == ["What is the plan for next year?"]
+
+
+async def test_help_in_the_middle_of_reporting_repeats_the_open_question(org):
+    chat = Chat(org, "anna", through_main=True)
+    overview = cards(await chat.send("rapportera"))[0]
+    await chat.send(value=action(overview, Verb.OPEN_GOAL, goal_id=org.goals["sol1"].id))
+    replies = await chat.send("hjälp")
+    assert texts_of(replies)[-1] == "Vilket värde har indikatorn ”Andel barn som läser dagligen” för perioden (%)?"
+    assert texts_of(await chat.send("72,5")) == ["Indikatorn ”Andel barn som läser dagligen”: hur stor del gäller flickor/kvinnor?"]
+    await chat.send("avbryt")
+    chat.new_process()
+    said = texts_of(await chat.send("fortsätt"))
+    assert said[0] == "Vi fortsätter med mål 1: Alla barn utvecklar sitt språk."
+    assert said[-1].endswith("hur stor del gäller flickor/kvinnor?")
