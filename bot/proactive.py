@@ -159,16 +159,22 @@ class ProactiveSender:
 
     async def _send_once(self, ref: ConversationRef, activity: Activity) -> str | None:
         sent: list[Any] = []
+        failed: list[Exception] = []
 
         async def callback(turn_context: TurnContext) -> None:
-            sent.append(await turn_context.send_activity(activity))
+            # Caught here, not left to the adapter: its on_turn_error would answer
+            # the "user" of this proactive turn with an error message and swallow it.
+            try:
+                sent.append(await turn_context.send_activity(activity))
+            except Exception as error:  # noqa: BLE001 - classified below
+                failed.append(error)
 
-        try:
-            await self._adapter.continue_conversation(reference_from_dict(ref.reference), callback, self._app_id)
-        except Exception as error:
+        await self._adapter.continue_conversation(reference_from_dict(ref.reference), callback, self._app_id)
+        if failed:
+            error = failed[0]
             status = _status_of(error)
             if status is None:
-                raise
+                raise error
             raise _StatusError(status, str(error)[:200]) from error
         response = sent[0] if sent else None
         return getattr(response, "id", None)

@@ -191,24 +191,22 @@ class ReminderScheduler:
         return report
 
     async def snooze(self, *, person: Person, period_ids: list[int] | None = None, now: datetime | None = None) -> datetime | None:
-        """"Påminn mig i morgon": the person's current reminders again on the next
-        working day. None when there is nothing left to report."""
+        """"Påminn mig i morgon": the reminders the person has been sent lately (or
+        of these periods) again on the next working day at the policy's time. None
+        when there is nothing left to report for them."""
         now = now or self._clock.now()
         data = await self._reader.load(deadlines_from=(now - LOOK_BACK).date(), deadlines_to=(now + LOOK_AHEAD).date())
-        keys = [
-            key for key, items in by_person(periods=data.periods, outstanding=data.outstanding,
-                                             reporters=data.reporters).items()
-            if key[0] == person.id and (period_ids is None or key[1] in period_ids)
+        policy_for = self._policy_for(data)
+        current = [
+            r for r in due_now(periods=data.periods, outstanding=data.outstanding, reporters=data.reporters,
+                               policy_for_unit=policy_for, is_working_day=self._is_working_day, now=now)
+            if r.person_id == person.id and (period_ids is None or r.period.id in period_ids)
         ]
-        if not keys:
+        if not current:
             return None
-        policy = self._policy_for(data)(
-            next(item.unit_id for item in data.outstanding if item.period_id == keys[0][1] and
-                 person.id in data.reporters.get(item.unit_id, ()))
-        )
-        until = next_delivery(now, policy, self._is_working_day)
+        until = next_delivery(now, policy_for(current[0].items[0].unit_id), self._is_working_day)
         await self.ledger.snooze(
-            [LedgerKey(person.id, period_id, snooze_kind(until.date())) for _, period_id in keys], until=until
+            [LedgerKey(person.id, r.period.id, snooze_kind(until.date())) for r in current], until=until
         )
         return until
 
