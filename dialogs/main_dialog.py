@@ -47,7 +47,7 @@ _INTENT_VERBS: dict[Intent, str] = {
     Intent.UNKNOWN: "unknown",
 }
 # Verbs a card may send; anything else in a submit payload is refused as unknown.
-CARD_VERBS = frozenset({"my_goals", "help", "menu", "cancel", *_INTENT_VERBS.values()}) - {"unknown"}
+CARD_VERBS = frozenset({"my_goals", "help", "menu", "cancel", "approval", *_INTENT_VERBS.values()}) - {"unknown"}
 # "Mina mål" is the menu button's label, and people type it as such; the
 # recognizer's intents are about status questions, so the overview's own words are
 # matched here exactly (after case and å/ä/ö folding), before recognition.
