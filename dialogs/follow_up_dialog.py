@@ -22,11 +22,11 @@ Why it is built this way:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.dialogs import ComponentDialog, Dialog, DialogContext, DialogTurnResult
-from botbuilder.dialogs.dialog_reason import DialogReason
 from botbuilder.schema import ActivityTypes
 
 from dialogs.cards.follow_up import (
@@ -134,7 +134,8 @@ class _Reporting(Dialog):
         if isinstance(value, dict) and "verb" in value:
             if is_follow_up_submission(value):
                 return await turn.command(parse_submission(value))
-            if value.get("verb") in _REPORT_VERBS and "unit_id" in value:
+            verb = value.get("verb")
+            if isinstance(verb, str) and verb in _REPORT_VERBS and "unit_id" in value:
                 verb = Verb.CHOOSE_PERIOD if "period_id" in value else Verb.CHOOSE_UNIT
                 return await turn.command(parse_submission({**value, "verb": verb}))
             return await turn.command(Refusal("card.unknown_action", "verb", str(value.get("verb"))[:40]))
@@ -145,9 +146,6 @@ class _Reporting(Dialog):
         texts = texts_of(context)
         question_text = instance.state.get("question")
         await context.send_activity(question_text or texts.t("follow_up.text_hint"))
-
-    async def end_dialog(self, context: TurnContext, instance: Any, reason: DialogReason) -> None:
-        return None
 
 
 def _asks_to_resume(texts: Any, text: str) -> bool:
@@ -168,7 +166,7 @@ class _Turn:
         self.state: dict[str, Any] = dc.active_dialog.state
 
     @property
-    def today(self):
+    def today(self) -> date:
         return self.clock.today()
 
     # --- starting and resuming --------------------------------------------------

@@ -299,7 +299,8 @@ def build_review_card(texts: Any, view: GoalView, problems: Mapping[str, str]) -
         actions = []
         if follow_up.state in (FollowUpState.DRAFT, FollowUpState.RETURNED):
             actions.append(submit(texts.t("follow_up.review.submit"), Verb.SUBMIT, **_ids(view)))
-        actions.append(submit(texts.t("follow_up.edit", number=goal.number), Verb.OPEN_GOAL, goal_id=goal.id, period_id=view.period.id))
+        if follow_up.state != FollowUpState.APPROVED:
+            actions.append(submit(texts.t("follow_up.edit", number=goal.number), Verb.OPEN_GOAL, goal_id=goal.id, period_id=view.period.id))
     actions.append(submit(texts.t("follow_up.to_overview"), Verb.OVERVIEW, unit_id=view.unit.id, period_id=view.period.id))
     return card(body, actions)
 

@@ -443,3 +443,29 @@ async def test_help_in_the_middle_of_reporting_repeats_the_open_question(org):
     said = texts_of(await chat.send("fortsätt"))
     assert said[0] == "Vi fortsätter med mål 1: Alla barn utvecklar sitt språk."
     assert said[-1].endswith("hur stor del gäller flickor/kvinnor?")
+
+
+# --- no card makes the dialog fail -------------------------------------------------------------
+
+BAD_VALUES = [None, -1, 0, 2**31, 10**6, "x", "", True, [], {"a": 1}, 1.5, "1 OR 1=1", "ö" * 5000]
+
+
+async def test_no_mutation_of_a_real_card_makes_the_dialog_fail_or_write(org):
+    """Every field of a real save payload replaced by junk: each turn is answered,
+    the dialog never raises, and junk ids, versions and types write nothing."""
+    chat = Chat(org, "anna")
+    goal_card, _ = await open_goal_card(chat, org)
+    real = payload(goal_card, Verb.SAVE_GOAL, **goal_inputs(org))
+    before = await stored(org, "sol1")
+    for field in ("verb", "goal_id", "period_id", "follow_up_id", "version", "assessment", "analysis",
+                  next(k for k in real if k.startswith("ind_")), next(k for k in real if k.startswith("act_"))):
+        for bad in BAD_VALUES:
+            mutated = {**real, field: bad}
+            replies = await chat.send(value=mutated)
+            assert replies, (field, bad)
+            if field in ("verb", "goal_id", "period_id", "follow_up_id", "version"):
+                assert await stored(org, "sol1") == before, (field, bad)
+    for verb in (Verb.OPEN_GOAL, Verb.OVERVIEW, Verb.CHOOSE_UNIT, Verb.CHOOSE_PERIOD, Verb.SUBMIT, Verb.CONFIRM_EVIDENCE):
+        for bad in BAD_VALUES[:6]:
+            replies = await chat.send(value={"verb": verb, "goal_id": bad, "unit_id": bad, "period_id": bad, "follow_up_id": bad, "version": bad})
+            assert replies, (verb, bad)
