@@ -13,9 +13,11 @@ from goals.model import (
     ActivityStatus,
     Direction,
     ExpectedResult,
+    FollowUp,
     Goal,
     GoalArea,
     Indicator,
+    Measurement,
     OrgKind,
     OrgNode,
     Period,
@@ -184,3 +186,19 @@ async def test_periods_round_trip_sorted_by_start_and_filtered_by_year(uow_facto
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.periods.get(t1.id) == closed
+
+
+async def test_removing_an_indicator_removes_its_reported_values_but_keeps_the_follow_up(uow_factory):
+    async with uow_factory() as uow:
+        root, sol, _ = await _units(uow)
+        goal = await uow.goals.add(_goal(sol.id, "E-1", **FULL_CHILDREN))
+        period = await uow.periods.add(Period(0, root.id, "T1", 2026, date(2026, 1, 1), date(2026, 4, 30), date(2026, 5, 15)))
+        kept, dropped = goal.indicators
+        values = {kept.id: Measurement(70.0), dropped.id: Measurement(4.5)}
+        follow_up = await uow.follow_ups.add(FollowUp(0, goal.id, period.id, analysis="Bra", indicator_values=values))
+        await uow.goals.update(replace(goal, indicators=(kept,)))
+        await uow.commit()
+    async with uow_factory() as uow:
+        stored = await uow.follow_ups.get(follow_up.id)
+    assert stored.analysis == "Bra"
+    assert stored.indicator_values == {kept.id: Measurement(70.0)}
