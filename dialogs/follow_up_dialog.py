@@ -118,12 +118,7 @@ class _Reporting(Dialog):
         text = dc.context.activity.text or ""
         if options.get("resume") or (text and "unit_id" not in options and _asks_to_resume(turn.texts, text)):
             return await turn.resume()
-        if "goal_id" in options:
-            return await turn.command(parse_submission({**options, "verb": Verb.OPEN_GOAL}))
-        if "unit_id" in options:
-            verb = Verb.CHOOSE_PERIOD if "period_id" in options else Verb.CHOOSE_UNIT
-            return await turn.command(parse_submission({**options, "verb": verb}))
-        return await turn.start()
+        return await turn.report(options)
 
     async def continue_dialog(self, dc: DialogContext) -> DialogTurnResult:
         turn = _Turn(self, dc)
@@ -135,9 +130,8 @@ class _Reporting(Dialog):
             if is_follow_up_submission(value):
                 return await turn.command(parse_submission(value))
             verb = value.get("verb")
-            if isinstance(verb, str) and verb in _REPORT_VERBS and "unit_id" in value:
-                verb = Verb.CHOOSE_PERIOD if "period_id" in value else Verb.CHOOSE_UNIT
-                return await turn.command(parse_submission({**value, "verb": verb}))
+            if isinstance(verb, str) and verb in _REPORT_VERBS:
+                return await turn.report(value)  # a menu or reminder button while reporting
             return await turn.command(Refusal("card.unknown_action", "verb", str(value.get("verb"))[:40]))
         return await turn.text((activity.text or "").strip())
 
@@ -181,6 +175,16 @@ class _Turn:
         self.state.update(stage=CHOOSE_UNIT, question=self.texts.t("follow_up.choose_hint"))
         await self.send_card(build_unit_choice_card(self.texts, units))
         return Dialog.end_of_turn
+
+    async def report(self, options: dict[str, Any]) -> DialogTurnResult:
+        """A "report" request from the menu, an overview or a reminder: one goal,
+        one unit's period, or (no ids) the person's units."""
+        if "goal_id" in options:
+            return await self.command(parse_submission({**options, "verb": Verb.OPEN_GOAL}))
+        if "unit_id" in options:
+            verb = Verb.CHOOSE_PERIOD if "period_id" in options else Verb.CHOOSE_UNIT
+            return await self.command(parse_submission({**options, "verb": verb}))
+        return await self.start()
 
     async def resume(self) -> DialogTurnResult:
         """The first goal of the period not yet submitted, at its first unanswered item."""

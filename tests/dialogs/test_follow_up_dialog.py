@@ -469,3 +469,13 @@ async def test_no_mutation_of_a_real_card_makes_the_dialog_fail_or_write(org):
         for bad in BAD_VALUES[:6]:
             replies = await chat.send(value={"verb": verb, "goal_id": bad, "unit_id": bad, "period_id": bad, "follow_up_id": bad, "version": bad})
             assert replies, (verb, bad)
+
+
+async def test_a_reminder_button_opens_its_goal_even_in_the_middle_of_reporting(org):
+    chat = Chat(org, "anna", through_main=True)
+    await chat.send("rapportera")
+    reminder = {"verb": "report", "goal_id": org.goals["sol2"].id, "period_id": org.periods["T1-2026"]}
+    goal_card = cards(await chat.send(value=reminder))[0]
+    assert "Mål 2: Utemiljön används varje dag" in card_text(goal_card)
+    menu = cards(await chat.send(value={"verb": "report"}))[0]
+    assert "Solrosens förskola: Tertial 1 2026" in card_text(menu)
