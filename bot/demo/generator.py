@@ -146,7 +146,7 @@ class _City:
         self.root_id = 0
         self.departments: list[_Department] = []
         self.periods: list = []
-        self.current_key = None
+        self.current = None
         self.last_passed = None
 
     # --- the top: root, administrations, departments, periods, upper goals ------------
@@ -199,7 +199,7 @@ class _City:
             self.periods.append(replace(period, id=period_id, is_open=is_open))
         started = [p for p in self.periods if p.start <= self.today]
         containing = [p for p in started if p.end >= self.today]
-        self.current_key = (containing or started or [None])[-1]
+        self.current = (containing or started or [None])[-1]
 
     def _node(self, rows, code: str, name: str, kind: OrgKind, parent_id: int | None, profile: str | None = None) -> int:
         node_id = self.ids.take("org_nodes")
@@ -290,7 +290,7 @@ class _City:
         rng = self.rng
         started = [p for p in self.periods if p.start <= self.today]
         for index, period in enumerate(started):
-            current = period is self.current_key
+            current = period is self.current
             if current and scenario in ("not_reported", "missing"):
                 continue
             if scenario == "missing" and period is self.last_passed:

@@ -82,13 +82,7 @@ async def load_demo(uow_factory: Callable[[], UnitOfWork], *, demo: str, clock: 
 
 async def _org_nodes(uow_factory, spec: DemoSpec, clock: Clock, report: LoadReport) -> dict[str, OrgNode]:
     nodes: dict[str, OrgNode] = {}
-
-    def visit_order(node, parent_code):
-        yield node, parent_code
-        for child in node.children:
-            yield from visit_order(child, node.code)
-
-    for node_spec, parent_code in visit_order(spec.root, None):
+    for node_spec, parent_code in spec.root.walk_with_parents():
         async with uow_factory() as uow:
             existing = await uow.orgs.get_by_code(spec.tenant_id, node_spec.code)
         if existing is None:

@@ -56,7 +56,6 @@ class PlannedGoal:
 @dataclass(frozen=True)
 class PlannedFollowUp:
     goal_code: str
-    owner_code: str
     period: PeriodKey
     state: FollowUpState
     forecast: Fulfilment | None
@@ -270,7 +269,6 @@ def _follow_ups(
         result.append(
             PlannedFollowUp(
                 goal_code=goal_spec.code,
-                owner_code=owner.code,
                 period=key,
                 state=state,
                 forecast=None if year_is_over else judgement,
@@ -449,18 +447,3 @@ def _analysis(
 def _number(value: float) -> str:
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return text.replace(".", ",")
-
-
-def org_nodes(spec: DemoSpec) -> list[tuple[NodeSpec, str | None]]:
-    """Every node with its parent's code, parents first."""
-    result: list[tuple[NodeSpec, str | None]] = []
-
-    def visit(node: NodeSpec, parent: str | None) -> None:
-        result.append((node, parent))
-        for child in node.children:
-            visit(child, node.code)
-
-    visit(spec.root, None)
-    return result
-
-

@@ -127,6 +127,12 @@ class NodeSpec:
         for child in self.children:
             yield from child.walk()
 
+    def walk_with_parents(self, parent_code: str | None = None):
+        """(node, its parent's code) for this node and every node below it, parents first."""
+        yield self, parent_code
+        for child in self.children:
+            yield from child.walk_with_parents(self.code)
+
 
 @dataclass(frozen=True)
 class AreaSpec:
