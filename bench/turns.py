@@ -57,18 +57,47 @@ def demo_people(count: int) -> list[str]:
 # --- server processes ------------------------------------------------------------
 
 
-async def _prepare_database(path: Path, users: int) -> str:
+async def _prepare_database(path: Path, users: int, postgres: str | None = None) -> str:
+    """A migrated database with the demo-like organisation: a SQLite file at `path`,
+    or a new database on the PostgreSQL server of the admin URL `postgres`."""
     from storage.migrate import upgrade
     from storage.session import create_engine, make_sessionmaker
     from storage.unit_of_work import uow_factory
     from tests.support.org import build_demo_org
 
-    url = f"sqlite+aiosqlite:///{path}"
+    if postgres:
+        url = await _create_pg_database(postgres)
+    else:
+        url = f"sqlite+aiosqlite:///{path}"
     engine = create_engine(url)
     await upgrade(engine)
     await build_demo_org(uow_factory(make_sessionmaker(engine)), year=dt.date.today().year, extra_managers=users - 1)
     await engine.dispose()
     return url
+
+
+async def _create_pg_database(admin_url: str) -> str:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"malkoll_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_pg_database(admin_url: str, database_url: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(database_url).database}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 def _serve_connector(port: int) -> None:
@@ -141,13 +170,20 @@ class Result:
 
     def line(self) -> str:
         return (
-            f"{self.bot:8} users={self.users:3}  {self.rate:8.1f} turns/s   p50 {self.percentile(0.5):7.1f} ms"
+            f"{self.bot:15} users={self.users:3}  {self.rate:8.1f} turns/s   p50 {self.percentile(0.5):7.1f} ms"
             f"   p99 {self.percentile(0.99):7.1f} ms   turns {self.turns}  errors {self.errors}"
         )
 
 
 async def run_load(
-    session: aiohttp.ClientSession, *, bot: str, url: str, connector_url: str, users: list[str], seconds: float
+    session: aiohttp.ClientSession,
+    *,
+    bot: str,
+    url: str,
+    connector_url: str,
+    users: list[str],
+    seconds: float,
+    text: str = TEXT,
 ) -> Result:
     latencies: list[float] = []
     errors = 0
@@ -155,7 +191,7 @@ async def run_load(
     async def user(aad: str, deadline: float) -> None:
         nonlocal errors
         while time.perf_counter() < deadline:
-            activity = message(TEXT, service_url=connector_url, user=aad, activity_id=uuid.uuid4().hex)
+            activity = message(text, service_url=connector_url, user=aad, activity_id=uuid.uuid4().hex)
             body = json.dumps(activity)
             started = time.perf_counter()
             async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as response:
@@ -178,7 +214,7 @@ async def run_load(
 async def main_async(args: argparse.Namespace) -> list[Result]:
     user_counts = [int(n) for n in args.users.split(",")]
     with tempfile.TemporaryDirectory(prefix="malkoll-bench-") as tmp:
-        database_url = await _prepare_database(Path(tmp) / "bench.db", max(user_counts))
+        database_url = await _prepare_database(Path(tmp) / "bench.db", max(user_counts), args.postgres)
         ports = {"connector": free_port(), "malkoll": free_port(), "echo": free_port()}
         processes = [
             _spawn(__file__, "_connector", str(ports["connector"])),
@@ -199,10 +235,18 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
                 await _wait_until_up(session, targets["echo"].replace("/api/messages", "/"))
                 await _check_answers(session, targets, connector_url)
                 for users in user_counts:
-                    for bot in ("malkoll", "echo"):
+                    # "malkoll": the measured turn, the overview from the database.
+                    # "malkoll-help": the same runtime answering "hjälp" from the
+                    # catalog (duplicate guard and dialog state still in the database),
+                    # to tell the runtime's cost from the overview's queries.
+                    for bot, target, text in (
+                        ("malkoll", "malkoll", TEXT),
+                        ("echo", "echo", TEXT),
+                        ("malkoll-help", "malkoll", "hjälp"),
+                    ):
                         result = await run_load(
-                            session, bot=bot, url=targets[bot], connector_url=connector_url,
-                            users=demo_people(users), seconds=args.seconds,
+                            session, bot=bot, url=targets[target], connector_url=connector_url,
+                            users=demo_people(users), seconds=args.seconds, text=text,
                         )
                         print(result.line(), flush=True)
                         results.append(result)
@@ -214,6 +258,8 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
                 process.send_signal(signal.SIGTERM)
             for process in processes:
                 process.wait(timeout=10)
+            if args.postgres:
+                await _drop_pg_database(args.postgres, database_url)
     return results
 
 
@@ -239,13 +285,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="measured time per bot and user count")
     parser.add_argument("--users", default="1,50", help="concurrent users, comma-separated")
     parser.add_argument("--profile", default=None, help="write a cProfile of the Målkoll process to this file")
+    parser.add_argument(
+        "--postgres", default=None, metavar="ADMIN_URL",
+        help="run Målkoll on a fresh PostgreSQL database (e.g. postgresql://postgres@127.0.0.1:5432/postgres) instead of SQLite",
+    )
     args = parser.parse_args()
     results = asyncio.run(main_async(args))
     print()
     for users in sorted({r.users for r in results}):
-        malkoll = next(r for r in results if r.bot == "malkoll" and r.users == users)
-        echo = next(r for r in results if r.bot == "echo" and r.users == users)
-        print(f"users={users:3}: Målkoll/echo throughput = {malkoll.rate / echo.rate:.2f}× (target ≥ 3×)")
+        by_bot = {r.bot: r for r in results if r.users == users}
+        echo = by_bot["echo"].rate
+        print(
+            f"users={users:3}: Målkoll/echo throughput = {by_bot['malkoll'].rate / echo:.2f}× (target ≥ 3×); "
+            f"runtime only (hjälp)/echo = {by_bot['malkoll-help'].rate / echo:.2f}×"
+        )
 
 
 if __name__ == "__main__":
