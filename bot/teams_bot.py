@@ -15,6 +15,7 @@ Order per turn, and why:
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import structlog
@@ -75,9 +76,17 @@ class MalkollBot(Bot):
             ):
                 await context.send_activity(texts.t("access.other_tenant"))
             return
-        if activity.id and not await self._ledger.first_time(activity.id, channel_id=activity.channel_id or ""):
-            log.info("activity.duplicate", activity_id=activity.id)
-            return
+        if activity.id:
+            # The conversation's state is read while the delivery is recorded: a
+            # read is harmless for a duplicate, and the turn waits for one round
+            # trip instead of two.
+            first, _ = await asyncio.gather(
+                self._ledger.first_time(activity.id, channel_id=activity.channel_id or ""),
+                self._conversation_state.load(context),
+            )
+            if not first:
+                log.info("activity.duplicate", activity_id=activity.id)
+                return
         match activity.type:
             case ActivityTypes.message:
                 await self._on_message(context, tenant, texts)
