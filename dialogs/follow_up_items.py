@@ -13,13 +13,13 @@ Item keys: "ind:<id>:total|women|men", "act:<id>", "assessment", "forecast",
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from dialogs.cards.follow_up import conflict_text
 from dialogs.follow_up_view import GoalView
+from dialogs.overview_dialog import fold as fold_words
 from dialogs.parsing import NumberInputError, is_percent_unit, parse_number
 from dialogs.submissions import MAX_TEXT
 from goals.assessment import actions_required, evidence_conflicts, problems_for_submit
@@ -36,9 +36,8 @@ class AnswerProblem:
 
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(kept.strip(" .!?”\"'").split())
+    """Case, å/ä/ö and quotes folded (the overview's folding, plus ”…” people copy)."""
+    return fold_words(text.strip("”\"'“"))
 
 
 def is_word(texts: Any, text: str, word: str) -> bool:

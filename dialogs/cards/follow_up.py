@@ -87,7 +87,8 @@ def describe_problem(texts: Any, view: GoalView, field: str, key: str, **params:
         return texts.t(key, perspective=perspective)
     if key == "analysis.too_short":
         return texts.t(key, min=view.profile.requirements.analysis_min_words)
-    return texts.t(key, **params) if texts.has(key) else texts.t("follow_up.refused.tampered")
+    # A rule newer than this catalog still gets a sentence naming the field.
+    return texts.t(key, **params) if texts.has(key) else texts.t("follow_up.problem_unknown", field=field)
 
 
 def conflict_text(texts: Any, view: GoalView, reason: Reason) -> str:

@@ -479,3 +479,23 @@ async def test_a_reminder_button_opens_its_goal_even_in_the_middle_of_reporting(
     assert "Mål 2: Utemiljön används varje dag" in card_text(goal_card)
     menu = cards(await chat.send(value={"verb": "report"}))[0]
     assert "Solrosens förskola: Tertial 1 2026" in card_text(menu)
+
+
+async def test_the_evidence_question_by_text_and_changing_the_assessment_instead(org):
+    chat = Chat(org, "anna")
+    goal_card, _ = await open_goal_card(chat, org)
+    a1 = org.goals["sol1"].activities[0]
+    await chat.send(value=payload(goal_card, Verb.SAVE_GOAL, **goal_inputs(org, assessment="fulfilled", **{f"act_{a1.id}": "ongoing"})))
+    replies = texts_of(await chat.send("ändra"))
+    assert replies == ["Hur bedömer du måluppfyllelsen för mål 1? Svara med 1 (Uppfyllt), 2 (Delvis uppfyllt) eller 3 (Ej uppfyllt)."]
+    review = cards(await chat.send("”Delvis uppfyllt”"))[0]
+    assert "Allt som krävs är ifyllt" in card_text(review)
+    follow_up = await stored(org, "sol1")
+    assert follow_up.assessment == Fulfilment.PARTLY and follow_up.evidence_note == ""
+
+    # Claimed fulfilled again, and this time explained in plain text.
+    goal_card = cards(await chat.send(value=action(review, Verb.OPEN_GOAL)))[0]
+    await chat.send(value=payload(goal_card, Verb.SAVE_GOAL, assessment="fulfilled"))
+    review = cards(await chat.send("Insatsen är gjord men utvärderas i maj, därför står den som pågående."))[0]
+    assert "Insatsen är gjord men utvärderas i maj" in card_text(review)
+    assert (await stored(org, "sol1")).evidence_note.startswith("Insatsen är gjord")
