@@ -156,11 +156,14 @@ class Answerer:
     ) -> list[Reply]:
         today = self._clock.today()
         with _phase(timings, "database"):
-            names = await queries.names_in_scope(self._uow_factory(), actor=actor, today=today)
+            # One read of the scope gives both the names to recognise and, for the most
+            # asked question, the goals behind.
+            view = await queries.scope_view(self._uow_factory(), actor=actor, today=today)
             organisation = await self._organisation_vocabulary(actor)
         with _phase(timings, "recognition"):
+            names = view.names
             question = self.understand(text, names=names, organisation=organisation, actor=actor, fallback=fallback)
-        return await self.answer(question, actor=actor, texts=texts, names=names, timings=timings)
+        return await self.answer(question, actor=actor, texts=texts, names=names, view=view, timings=timings)
 
     def understand(
         self,
@@ -188,12 +191,13 @@ class Answerer:
         actor: Actor,
         texts: Texts,
         names: queries.ScopeNames | None = None,
+        view: queries.ScopeView | None = None,
         timings: Timings | None = None,
     ) -> list[Reply]:
         if question.outside_scope:
             return [Reply(text=texts.t("questions.not_yours"))]
         try:
-            return await _Turn(self, question, actor, texts, names, timings).answer()
+            return await _Turn(self, question, actor, texts, names, view, timings).answer()
         except PermissionDenied:
             # Someone else's unit or goal, or an id that does not exist: the same words.
             return [Reply(text=texts.t("questions.not_yours"))]
@@ -246,12 +250,13 @@ class _Turn:
     """One question being answered."""
 
     def __init__(self, answerer: Answerer, question: Question, actor: Actor, texts: Texts,
-                 names: queries.ScopeNames | None, timings: Timings | None) -> None:
+                 names: queries.ScopeNames | None, view: queries.ScopeView | None, timings: Timings | None) -> None:
         self.answerer = answerer
         self.q = question
         self.actor = actor
         self.texts = texts
         self._names = names
+        self.view = view
         self.timings = timings
         self.today: date = answerer._clock.today()  # noqa: SLF001 - the answerer's own clock
 
@@ -295,9 +300,14 @@ class _Turn:
         if len(self.q.unit_ids) > 1:
             return await self.choose_unit("behind")
         node_id = self.q.unit_ids[0] if self.q.unit_ids else None
-        with _phase(self.timings, "database"):
-            scope = await self.node(node_id)
-            behind = await behind_goals(self.uow(), actor=self.actor, today=self.today, node_id=node_id)
+        if self.view is not None:
+            with _phase(self.timings, "status rules"):
+                behind = queries.behind_in(self.view, today=self.today, node_id=node_id)
+                scope = next((n for n in self.view.nodes if n.id == node_id), None)
+        else:
+            with _phase(self.timings, "database"):
+                scope = await self.node(node_id)
+                behind = await behind_goals(self.uow(), actor=self.actor, today=self.today, node_id=node_id)
         return [self.card(build_behind_card, behind, page=self.q.page, scope=scope, can_report=can_report(self.actor))]
 
     async def goal_status(self) -> list[Reply]:

@@ -22,6 +22,7 @@ from goals.errors import PermissionDenied
 from goals.model import FollowUpState, Goal, Indicator, Measurement, OrgNode, Period, Role
 from goals.periods import current_period
 from goals.ports import GoalSnapshot, UnitOfWork
+from goals.services.questions import BehindGoal
 from goals.status import Due, Reason, behind_reasons, severity, still_to_report
 
 # Who may ask which units have not reported: the people who follow units up.
@@ -97,6 +98,64 @@ class Trend:
     owner_name: str
     indicator: Indicator
     points: tuple[TrendPoint, ...]  # oldest first; periods with a recorded value only
+
+
+# --- one read for a typed question ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeView:
+    """Everything in the actor's scope that a typed question needs, read once: the nodes
+    (parents first) and their goals' snapshots. The names to recognise and the answer to
+    "which goals are behind?" both come from it, so a turn reads the goals only once."""
+
+    nodes: tuple[OrgNode, ...]
+    snapshots: tuple[GoalSnapshot, ...]
+
+    @property
+    def names(self) -> ScopeNames:
+        goals = [s.goal for s in self.snapshots]
+        return ScopeNames(
+            units={n.id: n.name for n in self.nodes},
+            goals={g.id: g.title for g in goals},
+            goal_numbers={g.id: g.number for g in goals if g.number},
+            goal_owners={g.id: g.owner_id for g in goals},
+            indicators={i.id: i.name for g in goals for i in g.indicators},
+            indicator_goal={i.id: g.id for g in goals for i in g.indicators},
+        )
+
+    def below(self, node_id: int) -> set[int]:
+        """The node and every node under it, within the view; PermissionDenied if the node
+        is not in it (scope is closed under "below", so this is the access check)."""
+        if not any(n.id == node_id for n in self.nodes):
+            raise PermissionDenied("not in scope")
+        found = {node_id}
+        for node in self.nodes:  # parents come before their children
+            if node.parent_id in found:
+                found.add(node.id)
+        return found
+
+
+async def scope_view(uow: UnitOfWork, *, actor: Actor, today: date) -> ScopeView:
+    async with uow:
+        nodes = await scope_nodes_in(uow, actor=actor)
+        snapshots = await uow.status.snapshots([n.id for n in nodes], today.year) if nodes else []
+    return ScopeView(nodes=tuple(nodes), snapshots=tuple(snapshots))
+
+
+def behind_in(view: ScopeView, *, today: date, node_id: int | None = None) -> list[BehindGoal]:
+    """What goals.services.behind_goals answers, from a view already read: the same rules,
+    the same order (most behind first; ties by owner name, goal number, id)."""
+    owners = view.below(node_id) if node_id is not None else None
+    behind: list[tuple[int, BehindGoal]] = []
+    for snapshot in view.snapshots:
+        if owners is not None and snapshot.goal.owner_id not in owners:
+            continue
+        reasons = behind_reasons(snapshot, today)
+        if reasons:
+            behind.append((severity(reasons), BehindGoal(goal=snapshot.goal, owner_name=snapshot.owner_name, reasons=reasons)))
+    behind.sort(key=lambda pair: (-pair[0], pair[1].owner_name, pair[1].goal.number, pair[1].goal.id))
+    return [item for _, item in behind]
 
 
 # --- names -----------------------------------------------------------------------------

@@ -211,3 +211,26 @@ async def test_trend_has_values_per_period_with_women_and_men(city: City) -> Non
         await queries.indicator_trend(
             city.uow_factory(), actor=anna, goal_id=city.goals["SOL-1"].id, indicator_id=indicator_id, today=TODAY
         )
+
+
+@pytest.mark.parametrize("who", ["anna", "bertil", "cecilia", "david", "eva", "lars"])
+async def test_behind_from_one_read_of_the_scope_is_what_behind_goals_says(city: City, who: str) -> None:
+    actor = await city.actor(who)
+
+    view = await queries.scope_view(city.uow_factory(), actor=actor, today=TODAY)
+
+    assert queries.behind_in(view, today=TODAY) == await services.behind_goals(
+        city.uow_factory(), actor=actor, today=TODAY
+    )
+    assert set(view.names.units) == {n.id for n in view.nodes}
+
+
+async def test_behind_from_the_view_below_a_node_and_outside_it(city: City) -> None:
+    bertil = await city.actor("bertil")
+    view = await queries.scope_view(city.uow_factory(), actor=bertil, today=TODAY)
+
+    below = queries.behind_in(view, today=TODAY, node_id=city.nodes["VIT"])
+
+    assert [b.goal.code for b in below] == ["VIT-1"]
+    with pytest.raises(PermissionDenied):
+        queries.behind_in(view, today=TODAY, node_id=city.nodes["EKH"])
