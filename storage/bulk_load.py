@@ -2,9 +2,11 @@
 
 The generator writes hundreds of thousands of rows; going through the
 repositories (one INSERT … RETURNING per goal) would take hours. Here rows are
-plain dicts inserted with Core `executemany` in batches, with ids assigned by the
-caller from `next_ids`, so children can point at parents without reading ids
-back. Afterwards `sync_sequences` moves PostgreSQL's id sequences past the
+plain dicts inserted in batches with the driver's own `executemany`, with ids
+assigned by the caller from `next_ids`, so children can point at parents without
+reading ids back. The values are adapted here once per column type, as
+SQLAlchemy would store them (which would otherwise cost more than the database
+does: its per-row parameter processing is most of a Core executemany). Afterwards `sync_sequences` moves PostgreSQL's id sequences past the
 explicit ids (SQLite's AUTOINCREMENT counter follows explicit ids by itself).
 
 Nothing here knows about goals: the caller is responsible for consistent rows.
@@ -12,9 +14,12 @@ Nothing here knows about goals: the caller is responsible for consistent rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Base
@@ -37,10 +42,51 @@ async def next_ids(connection: AsyncConnection, names: Iterable[str]) -> dict[st
 
 async def insert_rows(connection: AsyncConnection, name: str, rows: Sequence[dict], *, batch_size: int = BATCH_SIZE) -> int:
     """INSERT the rows (all with the same keys) in batches; returns how many."""
+    if not rows:
+        return 0
     target = table(name)
+    columns = list(rows[0])
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    else:
+        placeholders = ", ".join("?" for _ in columns)
+    names = ", ".join(f'"{target.c[column].name}"' for column in columns)  # KeyError for unknown columns
+    statement = f'INSERT INTO "{target.name}" ({names}) VALUES ({placeholders})'
+    adapters = [_adapter(target.c[column].type, dialect) for column in columns]
     for start in range(0, len(rows), batch_size):
-        await connection.execute(target.insert(), list(rows[start : start + batch_size]))
+        batch = [
+            tuple(adapt(row[column]) if adapt else row[column] for column, adapt in zip(columns, adapters, strict=True))
+            for row in rows[start : start + batch_size]
+        ]
+        await connection.exec_driver_sql(statement, batch)
     return len(rows)
+
+
+def _adapter(column_type, dialect: str) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy would hand a value of this column type to the driver."""
+    if isinstance(column_type, JSON):
+        return lambda value: None if value is None else json.dumps(value)
+    if dialect != "sqlite":
+        return None  # asyncpg takes dates, datetimes and booleans as they are
+    if isinstance(column_type, DateTime):
+        return _sqlite_datetime
+    if isinstance(column_type, Date):
+        return lambda value: None if value is None else value.isoformat()
+    if isinstance(column_type, Boolean):
+        return lambda value: None if value is None else int(value)
+    return None
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # SQLAlchemy's SQLite storage format; aware values are stored as UTC, like the repositories do.
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 
 
 async def sync_sequences(connection: AsyncConnection, names: Iterable[str]) -> None:
