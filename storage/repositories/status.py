@@ -1,8 +1,9 @@
 """The bulk read behind "which goals are behind?".
 
 A fixed number of statements whatever the number of goals (see STATEMENTS):
-owners and their roots, goals, the three goal-child tables, periods,
-follow-ups, their indicator values and activity statuses. Each is a Core select
+goals (with their owner's name and root, found by a recursive CTE), the three
+goal-child tables, periods, follow-ups, their indicator values and activity
+statuses. Each is a Core select
 of just the columns the status rules need, filtered by the same owner/year
 condition as a subquery, so only the owner ids travel to the database, and they
 travel as one bound parameter (see `_sql.one_of`). Rows are turned into domain
@@ -47,7 +48,7 @@ from storage.repositories.goals import (
 )
 from storage.repositories.periods import COLUMNS as PERIOD_COLUMNS
 
-STATEMENTS = 9  # what one snapshots() call costs; tests hold us to it
+STATEMENTS = 8  # what one snapshots() call costs; tests hold us to it
 
 _NODES = OrgNodeRow.__table__
 _PERIODS = PeriodRow.__table__
@@ -85,11 +86,16 @@ class SqlStatusReader(StatusReader):
         if not owner_ids:
             return []
         session = self.session
-        owners = await self._owners(owner_ids)
         goal_filter = (
             one_of(session, GOALS.c.owner_id, owner_ids) & (GOALS.c.valid_from <= year) & (GOALS.c.valid_to >= year)
         )
-        goal_rows = await self._rows(select(*GOAL_COLUMNS).where(goal_filter).order_by(GOALS.c.owner_id, GOALS.c.number))
+        owners = self._owners(owner_ids)
+        goal_rows = await self._rows(
+            select(*GOAL_COLUMNS, owners.c.owner_name, owners.c.root_id)
+            .join(owners, owners.c.owner_id == GOALS.c.owner_id)
+            .where(goal_filter)
+            .order_by(GOALS.c.owner_id, GOALS.c.number)
+        )
         if not goal_rows:
             return []
         goal_ids = select(GOALS.c.id).where(goal_filter)
@@ -132,7 +138,7 @@ class SqlStatusReader(StatusReader):
         ):
             activities[goal_id].append(Activity(id=id_, title=title, start=start, end=end, status=_ACTIVITY[status]))
 
-        root_ids = sorted({root_id for _, root_id in owners.values()})
+        root_ids = sorted({row.root_id for row in goal_rows})
         periods_by_root: dict[int, list[Period]] = defaultdict(list)
         period_ids: list[int] = []
         for row in await self._rows(
@@ -164,13 +170,12 @@ class SqlStatusReader(StatusReader):
         periods_of_root = {root_id: tuple(periods) for root_id, periods in periods_by_root.items()}
         for row in goal_rows:
             goal_id = row[0]
-            owner_name, root_id = owners.get(row[4], ("", None))
-            periods = periods_of_root.get(root_id, no_periods)
+            periods = periods_of_root.get(row.root_id, no_periods)
             goal_follow_ups = follow_ups.get(goal_id, no_follow_ups)
             snapshots.append(
                 GoalSnapshot(
                     goal=to_goal(row, results.get(goal_id, ()), indicators.get(goal_id, ()), activities.get(goal_id, ())),
-                    owner_name=owner_name,
+                    owner_name=row.owner_name,
                     periods=periods,
                     follow_ups=goal_follow_ups,
                     history=_history(periods, goal_follow_ups) if goal_follow_ups else {},
@@ -178,8 +183,9 @@ class SqlStatusReader(StatusReader):
             )
         return snapshots
 
-    async def _owners(self, owner_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
-        """owner id -> (name, root id), walking up the tree in one recursive CTE."""
+    def _owners(self, owner_ids: Sequence[int]):
+        """(owner_id, owner_name, root_id) of each owner: one recursive CTE walking up
+        the tree, joined into the goals query rather than read on its own."""
         up = (
             select(_NODES.c.id.label("owner_id"), _NODES.c.id, _NODES.c.parent_id, _NODES.c.name)
             .where(one_of(self.session, _NODES.c.id, owner_ids))
@@ -188,8 +194,11 @@ class SqlStatusReader(StatusReader):
         up = up.union_all(
             select(up.c.owner_id, _NODES.c.id, _NODES.c.parent_id, up.c.name).join(up, _NODES.c.id == up.c.parent_id)
         )
-        statement = select(up.c.owner_id, up.c.name, up.c.id).where(up.c.parent_id.is_(None))
-        return {owner_id: (name, root_id) for owner_id, name, root_id in await self._rows(statement)}
+        return (
+            select(up.c.owner_id, up.c.name.label("owner_name"), up.c.id.label("root_id"))
+            .where(up.c.parent_id.is_(None))
+            .subquery("owners")
+        )
 
     async def _follow_ups(self, goal_ids, period_ids: list[int]) -> dict[int, dict[int, FollowUp]]:
         """Follow-ups of these goals in these periods with their indicator values
