@@ -174,4 +174,4 @@ async def test_the_number_of_statements_does_not_grow_with_the_number_of_goals(u
             counts[owner_count] = len(statements)
         assert len(snapshots) == owner_count * 5
         assert all(len(s.follow_ups) == 2 and len(s.history) == 2 for s in snapshots)
-    assert counts[1] == counts[6] <= STATEMENTS
+    assert counts[1] == counts[6] == STATEMENTS
