@@ -78,6 +78,12 @@ class ReportingTurn:
         self.texts = texts_of(dc.context)
         self.actor: Actor = actor_of(dc.context)
         self.state: dict[str, Any] = dc.active_dialog.state
+        # Dialog state belongs to the conversation; in a team channel another
+        # person may answer. Their turn starts afresh instead of using someone
+        # else's goal and version (every card is checked against them anyway).
+        if self.state.get("person_id") not in (None, self.actor.person.id):
+            self.state.clear()
+        self.state["person_id"] = self.actor.person.id
 
     @property
     def today(self) -> date:

@@ -186,10 +186,12 @@ class Chat:
     (new dialog, new storage objects) on the same database."""
 
     def __init__(
-        self, org: Org, person: str, *, options: Any = None, clock: FixedClock = CLOCK, through_main: bool = False
+        self, org: Org, person: str, *, options: Any = None, clock: FixedClock = CLOCK, through_main: bool = False,
+        conversation: str | None = None,
     ) -> None:
         self.org = org
         self.person = person
+        self.conversation = conversation or f"a:personal-{person}"
         self.options = options
         self.clock = clock
         self.through_main = through_main  # as in the bot: the main dialog routes to the flow
@@ -222,7 +224,7 @@ class Chat:
             value=value,
             locale=self.locale,
             from_property=ChannelAccount(id=f"29:{oid(number)}", name=PEOPLE[self.person][1], aad_object_id=oid(number)),
-            conversation=ConversationAccount(id=f"a:personal-{self.person}", tenant_id=TENANT, conversation_type="personal"),
+            conversation=ConversationAccount(id=self.conversation, tenant_id=TENANT, conversation_type="personal"),
         )
         await self.client.test_adapter.receive_activity(activity)
         replies = []

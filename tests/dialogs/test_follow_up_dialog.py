@@ -499,3 +499,14 @@ async def test_the_evidence_question_by_text_and_changing_the_assessment_instead
     review = cards(await chat.send("Insatsen är gjord men utvärderas i maj, därför står den som pågående."))[0]
     assert "Insatsen är gjord men utvärderas i maj" in card_text(review)
     assert (await stored(org, "sol1")).evidence_note.startswith("Insatsen är gjord")
+
+
+async def test_in_a_shared_conversation_another_persons_answer_starts_afresh(org):
+    channel = "19:forskolan@thread.tacv2;messageid=1"
+    anna = Chat(org, "anna", conversation=channel)
+    await open_goal_card(anna, org)
+    bertil = Chat(org, "bertil", conversation=channel)
+    bertil.client = anna.client  # the same bot, the same conversation state
+    replies = await bertil.send("72,5")
+    assert "Vilken enhet vill du rapportera för?" in card_text(cards(replies)[0])
+    assert (await stored(org, "sol1")).indicator_values == {}
