@@ -25,6 +25,7 @@ Decisions:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -157,14 +158,21 @@ def largest_movements(
 ) -> list[Movement]:
     """Indicator values of `period` against the same kind of period a year earlier."""
     last_year_values = _last_year_values(previous, period)
+    earlier_of = _EarlierPeriod(period)
     found: list[Movement] = []
     for snapshot in snapshots:
-        earlier = _same_period_last_year(snapshot.periods, period)
+        if not snapshot.goal.indicators:
+            continue
+        now_values = _values(snapshot, period.id)
+        if not now_values:
+            continue
+        earlier = earlier_of(snapshot.periods)
+        before_values = _values(snapshot, earlier.id) if earlier else {}
         for indicator in snapshot.goal.indicators:
-            after = _value(snapshot, indicator.id, period.id)
+            after = now_values.get(indicator.id)
             if after is None:
                 continue
-            before = _value(snapshot, indicator.id, earlier.id) if earlier else None
+            before = before_values.get(indicator.id)
             if before is None:
                 before = last_year_values.get(_indicator_key(snapshot.goal.owner_id, indicator))
             if before is None or before == after:
@@ -173,8 +181,7 @@ def largest_movements(
             found.append(
                 Movement(snapshot.goal, snapshot.owner_name, indicator, before, after, (after > before) == higher_is_better)
             )
-    found.sort(key=lambda m: (-m.relative, m.owner_name, m.goal.number, m.indicator.id))
-    return found[:limit]
+    return heapq.nsmallest(limit, found, key=lambda m: (-m.relative, m.owner_name, m.goal.number, m.indicator.id))
 
 
 async def load_summary(uow: UnitOfWork, *, node_id: int, today: date, period_id: int | None = None) -> Summary | None:
@@ -213,20 +220,34 @@ def _parent_name(by_id: dict[int, OrgNode], node: OrgNode) -> str:
     return parent.name if parent is not None and parent.kind != OrgKind.MUNICIPALITY else ""
 
 
-def _same_period_last_year(periods: Sequence[Period], period: Period) -> Period | None:
-    return next((p for p in periods if p.kind == period.kind and p.year == period.year - 1), None)
+class _EarlierPeriod:
+    """The same kind of period a year before `period`, per periods tuple (snapshots of
+    one organisation share theirs, so this is worked out once, not per goal)."""
+
+    def __init__(self, period: Period) -> None:
+        self._period = period
+        self._cache: dict[int, Period | None] = {}
+
+    def __call__(self, periods: Sequence[Period]) -> Period | None:
+        key = id(periods)
+        if key not in self._cache:
+            self._cache[key] = next(
+                (p for p in periods if p.kind == self._period.kind and p.year == self._period.year - 1), None
+            )
+        return self._cache[key]
 
 
-def _value(snapshot: GoalSnapshot, indicator_id: int, period_id: int) -> float | None:
+def _values(snapshot: GoalSnapshot, period_id: int) -> dict[int, float]:
+    """Indicator id -> total recorded for the period: the follow-up's, else history's."""
+    values: dict[int, float] = {}
+    for indicator_id, points in snapshot.history.items():
+        for pid, measurement in points:
+            if pid == period_id and measurement.total is not None:
+                values[indicator_id] = measurement.total
     follow_up = snapshot.follow_ups.get(period_id)
     if follow_up is not None:
-        measurement = follow_up.indicator_values.get(indicator_id)
-        if measurement is not None and measurement.total is not None:
-            return measurement.total
-    for pid, measurement in snapshot.history.get(indicator_id, ()):
-        if pid == period_id and measurement.total is not None:
-            return measurement.total
-    return None
+        values.update((i, m.total) for i, m in follow_up.indicator_values.items() if m.total is not None)
+    return values
 
 
 def _indicator_key(owner_id: int, indicator: Indicator) -> tuple[int, str]:
@@ -235,12 +256,14 @@ def _indicator_key(owner_id: int, indicator: Indicator) -> tuple[int, str]:
 
 def _last_year_values(previous: Sequence[GoalSnapshot], period: Period) -> dict[tuple[int, str], float]:
     values: dict[tuple[int, str], float] = {}
+    earlier_of = _EarlierPeriod(period)
     for snapshot in previous:
-        earlier = _same_period_last_year(snapshot.periods, period)
-        if earlier is None:
+        earlier = earlier_of(snapshot.periods)
+        if earlier is None or not snapshot.goal.indicators:
             continue
+        recorded = _values(snapshot, earlier.id)
         for indicator in snapshot.goal.indicators:
-            value = _value(snapshot, indicator.id, earlier.id)
+            value = recorded.get(indicator.id)
             if value is not None:
                 values.setdefault(_indicator_key(snapshot.goal.owner_id, indicator), value)
     return values
