@@ -166,12 +166,11 @@ class SqlStatusReader(StatusReader):
 
         snapshots = []
         no_periods: tuple[Period, ...] = ()
-        no_follow_ups: dict[int, FollowUp] = {}
         periods_of_root = {root_id: tuple(periods) for root_id, periods in periods_by_root.items()}
         for row in goal_rows:
             goal_id = row[0]
             periods = periods_of_root.get(row.root_id, no_periods)
-            goal_follow_ups = follow_ups.get(goal_id, no_follow_ups)
+            goal_follow_ups = follow_ups.get(goal_id) or {}
             snapshots.append(
                 GoalSnapshot(
                     goal=to_goal(row, results.get(goal_id, ()), indicators.get(goal_id, ()), activities.get(goal_id, ())),
@@ -218,7 +217,7 @@ class SqlStatusReader(StatusReader):
                 VALUES.c.follow_up_id.in_(follow_up_ids)
             )
         ):
-            values[follow_up_id][indicator_id] = Measurement(total=total, women=women, men=men)
+            values[follow_up_id][indicator_id] = Measurement(total, women, men)
 
         statuses: dict[int, dict[int, ActivityStatus]] = defaultdict(dict)
         for follow_up_id, activity_id, status in await self._rows(
