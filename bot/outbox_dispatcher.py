@@ -95,9 +95,9 @@ class OutboxDispatcher:
                     report.processed.append(event.id)
         return report
 
-    async def run_forever(self, *, interval: float = PASS_INTERVAL_SECONDS) -> None:
+    async def run_forever(self, *, interval: float | None = None) -> None:
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(interval or PASS_INTERVAL_SECONDS)
             try:
                 await self.run_once()
             except asyncio.CancelledError:
