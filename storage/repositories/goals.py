@@ -227,7 +227,7 @@ class SqlGoalRepository(GoalRepository):
         children = {}
         for attribute, table, values in _CHILDREN:
             items = getattr(goal, attribute)
-            ids = await self._insert_children(table, goal_id, [(position, item) for position, item in enumerate(items)], values)
+            ids = await self._insert_children(table, goal_id, list(enumerate(items)), values)
             children[attribute] = tuple(replace(item, id=new_id) for item, new_id in zip(items, ids, strict=True))
         return replace(goal, id=goal_id, number=number, **children)
 
@@ -246,13 +246,13 @@ class SqlGoalRepository(GoalRepository):
         values = _goal_values(goal)
         if goal.number:
             values["number"] = goal.number
-        result = await self.session.execute(update(GOALS).where(GOALS.c.id == goal.id).values(**values))
-        if result.rowcount == 0:
+        statement = update(GOALS).where(GOALS.c.id == goal.id).values(**values).returning(GOALS.c.number)
+        number = (await self.session.execute(statement)).scalar_one_or_none()
+        if number is None:
             raise NotFound(f"goal {goal.id}", entity="goal", id=goal.id)
         children = {}
         for attribute, table, to_values in _CHILDREN:
             children[attribute] = await self._sync_children(table, goal.id, getattr(goal, attribute), to_values)
-        number = goal.number or (await self.session.execute(select(GOALS.c.number).where(GOALS.c.id == goal.id))).scalar_one()
         return replace(goal, number=number, **children)
 
     async def _sync_children(self, table: Table, goal_id: int, items: Sequence[Any], to_values) -> tuple:
