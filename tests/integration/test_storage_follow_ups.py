@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -194,3 +195,30 @@ async def test_follow_ups_for_goals_and_periods(uow_factory):
         assert await uow.follow_ups.for_goals([goal.id], [period.id, t2.id]) == [a, b]
         assert await uow.follow_ups.for_goals([goal.id, other_goal.id], [period.id]) == [a, c]
         assert await uow.follow_ups.for_goals([], [period.id]) == []
+
+
+async def test_of_two_concurrent_saves_of_the_same_version_exactly_one_wins(uow_factory):
+    goal, period, anna, bo = await _setting(uow_factory)
+    async with uow_factory() as uow:
+        original = await uow.follow_ups.add(_draft(goal, period, anna))
+        await uow.commit()
+
+    async def save(person, analysis):
+        async with uow_factory() as uow:
+            try:
+                await uow.follow_ups.update(
+                    replace(original, analysis=analysis, updated_by=person.id), expected_version=1
+                )
+                await asyncio.sleep(0.05)  # hold the transaction open while the other one tries
+                await uow.commit()
+                return "saved"
+            except ConcurrencyConflict as conflict:
+                return conflict.current.analysis
+
+    outcomes = await asyncio.gather(save(anna, "Annas"), save(bo, "Bos"))
+    # one saved; the other was refused and shown the winner's text
+    assert outcomes in (["saved", "Annas"], ["Bos", "saved"])
+    winner = "Annas" if outcomes[0] == "saved" else "Bos"
+    async with uow_factory() as uow:
+        stored = await uow.follow_ups.get(original.id)
+    assert (stored.analysis, stored.version) == (winner, 2)
