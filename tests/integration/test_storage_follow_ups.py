@@ -222,3 +222,23 @@ async def test_of_two_concurrent_saves_of_the_same_version_exactly_one_wins(uow_
     async with uow_factory() as uow:
         stored = await uow.follow_ups.get(original.id)
     assert (stored.analysis, stored.version) == (winner, 2)
+
+
+async def test_of_two_concurrent_starts_of_the_same_follow_up_one_stores_it_and_the_other_gets_it(uow_factory):
+    goal, period, anna, bo = await _setting(uow_factory)
+
+    async def start(person):
+        async with uow_factory() as uow:
+            try:
+                stored = await uow.follow_ups.add(replace(_draft(goal, period, person), analysis=person.name))
+                await asyncio.sleep(0.05)
+                await uow.commit()
+                return ("stored", stored.id)
+            except ConcurrencyConflict as conflict:
+                return ("refused", conflict.current.id)
+
+    outcomes = await asyncio.gather(start(anna), start(bo))
+    assert sorted(kind for kind, _ in outcomes) == ["refused", "stored"]
+    assert outcomes[0][1] == outcomes[1][1]  # the refused one was handed the stored follow-up
+    async with uow_factory() as uow:
+        assert len(await uow.follow_ups.for_goals([goal.id], [period.id])) == 1
