@@ -31,7 +31,7 @@ from bot.identity import Identities
 from bot.logging_setup import configure_logging
 from bot.references import ReferenceRecorder
 from bot.state_storage import SqlBotStorage
-from bot.teams_bot import MalkollBot, make_turn_error_handler
+from bot.teams_bot import MalkollBot, OneWriterLedger, make_turn_error_handler
 from bot.tenants import TenantGate
 from dialogs.follow_up_dialog import FollowUpDialog
 from dialogs.main_dialog import MainDialog
@@ -39,7 +39,7 @@ from goals.clock import SystemClock
 from goals.ports import Clock, UnitOfWork
 from storage.bot_state import ActivityLedger, StateStore
 from storage.references import ReferenceStore
-from storage.session import create_engine, make_sessionmaker
+from storage.session import create_engine, is_sqlite, make_sessionmaker
 from storage.unit_of_work import uow_factory
 
 log = structlog.get_logger(__name__)
@@ -92,13 +92,16 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     conversation_state = ConversationState(SqlBotStorage(StateStore(sessionmaker)))
     adapter = create_adapter(settings, session=http)
+    ledger = ActivityLedger(sessionmaker)
+    if is_sqlite(settings.effective_database_url):
+        ledger = OneWriterLedger(ledger)
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
     bot = MalkollBot(
         conversation_state=conversation_state,
         main_dialog=MainDialog(uow_factory=make_uow, clock=clock, flows=_flows(make_uow, clock)),
         identities=Identities(uow_factory=make_uow),
         tenant_gate=TenantGate(configured=settings.allowed_tenants, uow_factory=make_uow),
-        ledger=ActivityLedger(sessionmaker),
+        ledger=ledger,
         references=ReferenceRecorder(ReferenceStore(sessionmaker)),
     )
     app[RUNTIME] = Runtime(settings=settings, engine=engine, adapter=adapter, bot=bot)
