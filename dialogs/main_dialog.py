@@ -19,6 +19,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from dialogs.cards import build_help_card, build_menu_card
 from dialogs.overview_dialog import OverviewDialog, fold
+from dialogs.questions import question_dialogs
 from dialogs.recognizer import Intent, recognize
 from dialogs.submissions import VERB_PREFIX as FOLLOW_UP_VERB_PREFIX
 from dialogs.turn_state import actor_of, texts_of
@@ -36,6 +37,8 @@ _INTENT_VERBS: dict[Intent, str] = {
     Intent.CONTINUE: "continue",
     Intent.EDIT: "edit",
     Intent.BEHIND: "behind",
+    Intent.GOAL_STATUS: "goal_status",
+    Intent.UNIT_STATUS: "unit_status",
     Intent.LEFT_TO_REPORT: "left_to_report",
     Intent.DEADLINE: "deadline",
     Intent.NOT_REPORTED: "not_reported",
@@ -83,14 +86,9 @@ def command_of(activity: Activity) -> Command:
         return Command("unknown")
     if fold(text) in _OVERVIEW_PHRASES:
         return Command("my_goals", {"unit_id": None}, text)
+    # Status questions ("hur går det för mål 3", "status för Solrosen") go to
+    # dialogs/questions.py, which recognises the text again against the person's names.
     recognition = recognize(text)
-    if recognition.intent in (Intent.GOAL_STATUS, Intent.UNIT_STATUS):
-        # "mina mål", "hur går det för Solrosen": the overview, of one unit if named.
-        # A single goal's status is its own flow once it exists.
-        if recognition.goal_ids:
-            return Command("goal_status", {"goal_ids": list(recognition.goal_ids)}, text)
-        unit_id = recognition.unit_ids[0] if len(recognition.unit_ids) == 1 else None
-        return Command("my_goals", {"unit_id": unit_id}, text)
     return Command(_INTENT_VERBS.get(recognition.intent, "unknown"), {}, text)
 
 
@@ -110,6 +108,11 @@ class MainDialog(ComponentDialog):
         overview = OverviewDialog(uow_factory=uow_factory, clock=clock)
         self._flows: dict[str, str] = {"my_goals": overview.id}
         self.add_dialog(overview)
+        # The status questions, and text nothing else understood ("unknown": it may name
+        # a goal or unit only the person's own vocabulary knows), are answered there too.
+        for verb, dialog in question_dialogs(uow_factory=uow_factory, clock=clock).items():
+            self.add_dialog(dialog)
+            self._flows[verb] = dialog.id
         for verb, dialog in (flows or {}).items():
             if dialog.id not in self._flows.values():  # one flow may serve several verbs
                 self.add_dialog(dialog)

@@ -136,7 +136,7 @@ async def test_tampered_card_verbs_get_the_unknown_answer(uow_factory, value):
 
 
 async def test_flows_not_in_this_build_say_so(uow_factory):
-    reply = await client_for(uow_factory, 1).send_activity(submit({"verb": "behind"}))
+    reply = await client_for(uow_factory, 1).send_activity(submit({"verb": "export"}))
     assert "inte på plats ännu" in reply.text
 
 
