@@ -3,12 +3,12 @@
 A fixed number of statements whatever the number of goals (see STATEMENTS):
 goals (with their owner's name and root, found by a recursive CTE), the three
 goal-child tables, periods, follow-ups, their indicator values and activity
-statuses. Each is a Core select
-of just the columns the status rules need, filtered by the same owner/year
-condition as a subquery, so only the owner ids travel to the database, and they
-travel as one bound parameter (see `_sql.one_of`). Rows are turned into domain
-objects with plain tuple unpacking and enum lookups from dicts: on a department
-of ~500 goals the Python work, not the SQL, is what costs.
+statuses. Each is a Core select of just the columns the status rules need,
+filtered by the same owner/year condition as a subquery, so only the owner ids
+travel to the database, and as one bound parameter (see `_sql.one_of`). Rows
+become domain objects by tuple unpacking and enum lookups in dicts: on a
+department of ~500 goals, building ~10,000 frozen dataclasses costs about as
+much as the SQL.
 """
 
 from __future__ import annotations
