@@ -39,7 +39,8 @@ TABLES = (
 
 
 def upgrade() -> None:
-    op.create_table("audit_log",
+    op.create_table(
+        "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
@@ -53,7 +54,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"])
     op.create_index("ix_audit_log_entity", "audit_log", ["entity", "entity_id"])
 
-    op.create_table("org_nodes",
+    op.create_table(
+        "org_nodes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
@@ -68,7 +70,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_org_nodes_parent_id"), "org_nodes", ["parent_id"])
 
-    op.create_table("outbox_events",
+    op.create_table(
+        "outbox_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
@@ -79,7 +82,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_outbox_events_pending", "outbox_events", ["processed_at", "id"])
 
-    op.create_table("people",
+    op.create_table(
+        "people",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("entra_object_id", sa.String(length=64), nullable=False),
@@ -91,7 +95,8 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
 
-    op.create_table("goal_areas",
+    op.create_table(
+        "goal_areas",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
@@ -102,7 +107,8 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
 
-    op.create_table("periods",
+    op.create_table(
+        "periods",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("root_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -118,7 +124,8 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
 
-    op.create_table("role_assignments",
+    op.create_table(
+        "role_assignments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("org_node_id", sa.Integer(), nullable=False),
@@ -131,7 +138,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_role_assignments_node_role", "role_assignments", ["org_node_id", "role"])
 
-    op.create_table("goals",
+    op.create_table(
+        "goals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
@@ -155,7 +163,8 @@ def upgrade() -> None:
     op.create_index("ix_goals_owner_years", "goals", ["owner_id", "valid_from", "valid_to"])
     op.create_index(op.f("ix_goals_parent_id"), "goals", ["parent_id"])
 
-    op.create_table("activities",
+    op.create_table(
+        "activities",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("goal_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -169,7 +178,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_activities_goal_id"), "activities", ["goal_id"])
 
-    op.create_table("expected_results",
+    op.create_table(
+        "expected_results",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("goal_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -183,7 +193,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_expected_results_goal_id"), "expected_results", ["goal_id"])
 
-    op.create_table("follow_ups",
+    op.create_table(
+        "follow_ups",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("goal_id", sa.Integer(), nullable=False),
         sa.Column("period_id", sa.Integer(), nullable=False),
@@ -214,7 +225,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_follow_ups_period_id"), "follow_ups", ["period_id"])
 
-    op.create_table("indicators",
+    op.create_table(
+        "indicators",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("goal_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -232,17 +244,19 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_indicators_goal_id"), "indicators", ["goal_id"])
 
-    op.create_table("follow_up_activity_statuses",
+    op.create_table(
+        "follow_up_activity_statuses",
         sa.Column("follow_up_id", sa.Integer(), nullable=False),
         sa.Column("activity_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(["activity_id"], ["activities.id"], name=op.f("fk_follow_up_activity_statuses_activity_id_activities"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["follow_up_id"], ["follow_ups.id"], name=op.f("fk_follow_up_activity_statuses_follow_up_id_follow_ups"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("follow_up_id", "activity_id", name=op.f("pk_follow_up_activity_statuses"))
+        sa.PrimaryKeyConstraint("follow_up_id", "activity_id", name=op.f("pk_follow_up_activity_statuses")),
     )
     op.create_index(op.f("ix_follow_up_activity_statuses_activity_id"), "follow_up_activity_statuses", ["activity_id"])
 
-    op.create_table("follow_up_indicator_values",
+    op.create_table(
+        "follow_up_indicator_values",
         sa.Column("follow_up_id", sa.Integer(), nullable=False),
         sa.Column("indicator_id", sa.Integer(), nullable=False),
         sa.Column("total", sa.Double(), nullable=True),
@@ -250,7 +264,7 @@ def upgrade() -> None:
         sa.Column("men", sa.Double(), nullable=True),
         sa.ForeignKeyConstraint(["follow_up_id"], ["follow_ups.id"], name=op.f("fk_follow_up_indicator_values_follow_up_id_follow_ups"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["indicator_id"], ["indicators.id"], name=op.f("fk_follow_up_indicator_values_indicator_id_indicators"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("follow_up_id", "indicator_id", name=op.f("pk_follow_up_indicator_values"))
+        sa.PrimaryKeyConstraint("follow_up_id", "indicator_id", name=op.f("pk_follow_up_indicator_values")),
     )
     op.create_index(op.f("ix_follow_up_indicator_values_indicator_id"), "follow_up_indicator_values", ["indicator_id"])
 
