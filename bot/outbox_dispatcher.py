@@ -124,14 +124,16 @@ class OutboxDispatcher:
             return True
         await self._close_open_cards(view, now, report, exclude_event=event.id, decided=Decided("superseded"))
         approver_ids = [i for i in event.payload.get("approver_ids") or () if isinstance(i, int)]
-        done, reached = True, 0
         for person_id in approver_ids:
-            outcome = await self._deliver(event, person_id, view, now, report, card=True)
-            done &= outcome is not Outcome.RETRY
-            reached += outcome is Outcome.SENT
-        if done and reached == 0:
+            await self._deliver(event, person_id, view, now, report, card=True)
+        # Read back rather than count what this pass did: another instance (or an
+        # earlier pass) may hold some of the deliveries.
+        statuses = [d.status for d in await self._deliveries.for_event(event.id) if d.person_id in approver_ids]
+        if any(status in ("claimed", "retry") for status in statuses):
+            return False  # still on its way; whoever holds it, or the next pass, finishes the event
+        if "sent" not in statuses:
             await self._notice(event, view, now, report, approver_ids)
-        return done
+        return True
 
     async def _decided(self, event: OutboxEvent, view: ApprovalView, now: datetime, report: DispatchReport) -> bool:
         await self._close_open_cards(view, now, report, exclude_event=None, decided=decided_of(view))

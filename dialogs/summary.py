@@ -64,14 +64,15 @@ def channel_of(activity: Any) -> tuple[str, str] | None:
 
 
 def name_asked(text: str) -> str:
-    """The node's name from "koppla kanalen till avdelning Äldreomsorg" → "avdelning äldreomsorg" (folded)."""
+    """The node's name as typed: "koppla kanalen till avdelning Äldreomsorg" → "avdelning Äldreomsorg"."""
     match = _TARGET.search(text or "")
-    return fold(match.group(1)) if match else ""
+    return match.group(1).strip(" .!?\"”“'") if match else ""
 
 
-def match_nodes(asked: str, nodes: Sequence[OrgNode]) -> list[OrgNode]:
-    """Exact folded name first; else the name without a leading kind word; else
-    nodes whose name contains it."""
+def match_nodes(name: str, nodes: Sequence[OrgNode]) -> list[OrgNode]:
+    """Compared folded (case, å/ä/ö): the exact name first; else the name without a
+    leading kind word ("avdelning"); else the nodes whose name contains it as words."""
+    asked = fold(name)
     if not asked:
         return []
     by_name = [n for n in nodes if fold(n.name) == asked]
@@ -82,7 +83,7 @@ def match_nodes(asked: str, nodes: Sequence[OrgNode]) -> list[OrgNode]:
         if bare.startswith(word + " "):
             bare = bare[len(word) + 1 :]
             break
-    exact = [n for n in nodes if fold(n.name) in (bare, f"{asked}")]
+    exact = [n for n in nodes if fold(n.name) == bare]
     if exact:
         return exact
     return [n for n in nodes if re.search(rf"\b{re.escape(bare)}\b", fold(n.name))]

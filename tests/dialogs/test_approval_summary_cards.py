@@ -174,3 +174,21 @@ def test_a_small_summary_lists_its_units_in_english_too():
     card = build_summary_card(EN, summary, profile=STOCKHOLM, today=TODAY)
     assert_valid(card)
     assert "Units that have not reported: 2 of 6" in _texts(card) and "actions" not in card
+
+
+def test_the_node_to_link_is_found_by_its_name_with_or_without_the_kind_word():
+    from dialogs.summary import match_nodes, name_asked
+
+    nodes = [
+        OrgNode(3, "AO", "Äldreomsorg", OrgKind.DEPARTMENT),
+        OrgNode(4, "AF", "Avdelning förskola", OrgKind.DEPARTMENT),
+        OrgNode(5, "AF2", "Förskola Norr", OrgKind.UNIT),
+    ]
+    assert name_asked("koppla kanalen till avdelning Äldreomsorg") == "avdelning Äldreomsorg"
+    assert name_asked("link this channel to department Preschool.") == "department Preschool"
+    assert name_asked("koppla kanalen") == ""
+    assert [n.id for n in match_nodes("avdelning Äldreomsorg", nodes)] == [3]
+    assert [n.id for n in match_nodes("aldreomsorg", nodes)] == [3]
+    assert [n.id for n in match_nodes("Avdelning förskola", nodes)] == [4], "the full name wins over a part"
+    assert [n.id for n in match_nodes("förskola", nodes)] == [4, 5], "ambiguous: the person is asked"
+    assert match_nodes("hemtjänst", nodes) == []
