@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +57,9 @@ MAX_RETRY_AFTER_SECONDS = 30.0
 # proactive sender (bot/proactive.py) pauses its whole throttle on a 429, not only
 # the one request that got it.
 RETRY_OBSERVER: ContextVar[Callable[[int, float], None] | None] = ContextVar("connector_retry_observer", default=None)
+# Awaited right before each request of this context goes on the wire (retries
+# included): the proactive sender paces there, where arrival order is decided.
+SEND_GATE: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("connector_send_gate", default=None)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class _SharedSessionSender(AsyncHTTPSender):
         return None  # the session belongs to the app, closed at shutdown
 
     async def send(self, request: Request, **config: Any) -> Response:
+        if (gate := SEND_GATE.get()) is not None:
+            await gate()
         http = request.http_request
         async with self._session.request(http.method, http.url, headers=dict(http.headers), data=http.data) as raw:
             response = AioHttpClientResponse(http, raw)

@@ -2,9 +2,11 @@
 
 Teams allows a bot about 7 messages per second in one conversation and 50 requests
 per second per app and tenant; above that it answers 429 with Retry-After. So:
-- every send waits for a slot from two pacers, its tenant's and its conversation's,
-  set a little below the limits (MARGIN) so that jitter on the way never tips a
-  one-second window over;
+- every request waits for a slot from two pacers, its tenant's and its
+  conversation's, set a little below the limits (MARGIN) so that jitter on the way
+  never tips a one-second window over; the wait happens at the wire (SEND_GATE in
+  bot/adapter.py's sender), after botbuilder's per-turn work, so that work cannot
+  bunch requests up, and the pipeline's own retries are paced too;
 - a 429 pauses the whole tenant pacer for Retry-After (msrest does not retry 429;
   bot/adapter.py's pipeline retries the request itself and tells us through
   RETRY_OBSERVER, so the other senders wait too instead of running into it);
@@ -32,7 +34,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from tenacity import AsyncRetrying, RetryError, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from bot.adapter import RETRY_OBSERVER
+from bot.adapter import RETRY_OBSERVER, SEND_GATE
 from bot.references import reference_from_dict
 from storage.references import ConversationRef, ReferenceStore
 
@@ -40,7 +42,7 @@ log = structlog.get_logger(__name__)
 
 TENANT_RATE = 50.0  # requests per second per app and tenant
 CONVERSATION_RATE = 7.0  # messages per second per conversation
-MARGIN = 0.95
+MARGIN = 0.92  # arrival jitter of a few requests per second must not tip a window over
 TRANSIENT = frozenset({412, 429, 502, 503, 504})
 GONE = frozenset({403, 404})
 
@@ -61,24 +63,29 @@ class SendResult:
 
 
 class Pacer:
-    """Spaces requests at least 1/rate seconds apart (no bursts), and can be
-    paused. Single event loop: the slot is taken before the first await, so
-    concurrent callers queue up in order."""
+    """Lets requests through at least 1/rate seconds apart, measured when each one
+    actually goes (not when its turn was booked: after the process was held up,
+    several booked turns would all be due at once and leave as a burst; a window
+    counter that allowed catching up did exactly that and drew 429s), and can be
+    paused (Retry-After). Single event loop: check and update need no lock."""
 
     def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = 1.0 / rate
         self._clock = clock
-        self._next = 0.0
+        self._last = float("-inf")
+        self._paused_until = 0.0
 
     async def acquire(self) -> None:
-        now = self._clock()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        while True:
+            now = self._clock()
+            wait = max(self._last + self.interval, self._paused_until) - now
+            if wait <= 0:
+                self._last = now
+                return
+            await asyncio.sleep(wait)
 
     def pause(self, seconds: float) -> None:
-        self._next = max(self._next, self._clock() + seconds)
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
 
 
 class _StatusError(Exception):
@@ -128,7 +135,12 @@ class ProactiveSender:
                 tenant.pause(delay)
                 conversation.pause(delay)
 
+        async def gate() -> None:
+            await tenant.acquire()
+            await conversation.acquire()
+
         token = RETRY_OBSERVER.set(on_retry)
+        gate_token = SEND_GATE.set(gate)
         try:
             retrying = AsyncRetrying(
                 retry=retry_if_exception(_is_transient),
@@ -138,8 +150,6 @@ class ProactiveSender:
             )
             async for attempt in retrying:
                 with attempt:
-                    await tenant.acquire()
-                    await conversation.acquire()
                     activity_id = await self._send_once(ref, activity)
             return SendResult(Outcome.SENT, activity_id=activity_id)
         except RetryError as exhausted:
@@ -155,6 +165,7 @@ class ProactiveSender:
             log.warning("proactive.failed", conversation_id=ref.conversation_id, status=error.status)
             return SendResult(Outcome.FAILED, status=error.status, detail=_describe(error))
         finally:
+            SEND_GATE.reset(gate_token)
             RETRY_OBSERVER.reset(token)
 
     async def _send_once(self, ref: ConversationRef, activity: Activity) -> str | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ log = structlog.get_logger(__name__)
 
 PASS_INTERVAL_SECONDS = 60.0
 CONCURRENCY = 24  # sends in flight; the pacers, not this, set the rate
+CLAIM_CHUNK = 400  # about 8 s of sending at Teams' rate, far inside the 10-minute lease
 # Deadlines a pass looks at: far enough back for the after-deadline reminders and a
 # late pass, far enough ahead for the earliest before-deadline reminder.
 LOOK_BACK = timedelta(days=75)
@@ -115,7 +117,6 @@ class ReminderScheduler:
         concurrency: int = CONCURRENCY,
     ) -> None:
         self._reader = ReminderReader(sessionmaker)
-        self._references = ReferenceStore(sessionmaker)
         self.instance_id = instance_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.ledger = ReminderLedger(sessionmaker, instance_id=self.instance_id)
         self._sender = sender
@@ -152,20 +153,36 @@ class ReminderScheduler:
             known = await self.ledger.known([LedgerKey(*r.key) for r in due])
             report.would_send = [r for r in due if LedgerKey(*r.key) not in known]
             return report
-        claimed = set(await self.ledger.claim([(LedgerKey(*r.key), r.at) for r in due], now=now))
-        again = await self.ledger.claim_due(now=now)
-        report.claimed = len(claimed) + len(again)
+        started = time.monotonic()
+
+        def later() -> datetime:
+            # Claims made late in a long pass carry their own time, so their lease
+            # runs from when they were made, not from when the pass began.
+            return now + timedelta(seconds=time.monotonic() - started)
+
+        data.people.update(await self._reader.people([r.person_id for r in due]))
+        regular: set[tuple[int, int]] = set()
+        unreachable: list[_Message] = []
+        # Claim a chunk, send it, claim the next: a claim never waits long enough
+        # for its lease to run out while this instance is still alive.
+        for start in range(0, len(due), CLAIM_CHUNK):
+            chunk = due[start : start + CLAIM_CHUNK]
+            claimed = set(await self.ledger.claim([(LedgerKey(*r.key), r.at) for r in chunk], now=later()))
+            report.claimed += len(claimed)
+            regular.update((k.person_id, k.period_id) for k in claimed)
+            messages = [
+                self._reminder_message(LedgerKey(*r.key), r.period, r.items, data, sent_on=now.date())
+                for r in chunk if LedgerKey(*r.key) in claimed
+            ]
+            unreachable += await self._deliver(messages, now, report)
+        again = await self.ledger.claim_due(now=later())
+        report.claimed += len(again)
         data.people.update(await self._reader.people(
-            [r.person_id for r in due] + [k.person_id for k in again] + [_unreachable_person(k) for k in again]
+            [k.person_id for k in again] + [_unreachable_person(k) for k in again]
         ))
         items = by_person(periods=data.periods, outstanding=data.outstanding, reporters=data.reporters)
         periods = {p.id: p for p in data.periods}
-        messages: list[_Message] = []
-        for reminder in due:
-            key = LedgerKey(*reminder.key)
-            if key in claimed:
-                messages.append(self._reminder_message(key, reminder.period, reminder.items, data, sent_on=now.date()))
-        regular = {(k.person_id, k.period_id) for k in claimed}
+        messages = []
         notices: list[LedgerKey] = []
         for key in again:
             found = items.get((key.person_id, key.period_id))
@@ -179,8 +196,8 @@ class ReminderScheduler:
                 report.skipped += 1
             else:
                 messages.append(self._reminder_message(key, periods[key.period_id], found, data, sent_on=now.date()))
-        unreachable = await self._deliver(messages, now, report)
-        notices += await self._claim_notices(unreachable, data, now)
+        unreachable += await self._deliver(messages, now, report)
+        notices += await self._claim_notices(unreachable, data, later())
         notice_messages = [m for k in notices if (m := self._notice_message(k, data, periods)) is not None]
         for key in set(notices) - {m.key for m in notice_messages}:
             await self.ledger.finish(key, status="skipped", now=now, detail="person or period gone")
@@ -261,6 +278,7 @@ class ReminderScheduler:
             queue.put_nowait(message)
         known = await self.ledger.known([m.key for m in messages]) if messages else {}
         attempts = {key: entry.attempts for key, entry in known.items()}
+        chats = await self._reader.personal_chats([m.person for m in messages]) if messages else {}
 
         async def worker() -> None:
             while True:
@@ -268,7 +286,7 @@ class ReminderScheduler:
                     message = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                result = await self._send(message)
+                result = await self._send(message, chats.get(message.person.id))
                 await self._record(message, result, now, attempts.get(message.key, 1), report)
                 if result.outcome == Outcome.UNREACHABLE and not message.key.kind.startswith(UNREACHABLE_PREFIX):
                     unreachable.append(message)
@@ -276,9 +294,7 @@ class ReminderScheduler:
         await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(messages)))))
         return unreachable
 
-    async def _send(self, message: _Message) -> SendResult:
-        person = message.person
-        ref: ConversationRef | None = await self._references.personal_for(person.tenant_id, person.entra_object_id)
+    async def _send(self, message: _Message, ref: ConversationRef | None) -> SendResult:
         if ref is None:
             return SendResult(Outcome.UNREACHABLE, detail="no conversation with Målkoll")
         if self._sender is None:

@@ -118,15 +118,16 @@ class ReminderLedger:
             if status not in FINAL:
                 raise ValueError(f"not an outcome: {status!r}")
             values.update(status=status, finished_at=now)
-        async with self._sessionmaker() as session, session.begin():
+        # A plain connection, not an ORM session: this runs once per message sent.
+        async with self._sessionmaker.kw["bind"].begin() as connection:
             if status == "retry":
-                gave_up = await session.scalar(
+                gave_up = await connection.scalar(
                     select(Row.attempts >= self.max_attempts).where(*self._where(key))
                 )
                 if gave_up:
                     values.update(status="failed", finished_at=now)
                     values.pop("due_at")
-            result = await session.execute(
+            result = await connection.execute(
                 update(Row)
                 .where(*self._where(key), Row.status == "claimed", Row.claimed_by == self.instance_id)
                 .values(**values)

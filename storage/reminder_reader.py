@@ -15,9 +15,13 @@ from datetime import date
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import json
+
 from goals.model import FollowUpState, OrgKind, OrgNode, Period, Person, Role
 from goals.reminders import Outstanding, is_outstanding
+from storage.bot_tables import ConversationReferenceRow as RefRow
 from storage.models import FollowUpRow, GoalRow, OrgNodeRow, PeriodRow, PersonRow, RoleAssignmentRow
+from storage.references import ConversationRef
 
 REPORTER_ROLES = (Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD)
 
@@ -88,6 +92,28 @@ class ReminderReader:
                                            name=row.name, email=row.email, locale=row.locale)
         return found
 
+    async def personal_chats(self, people: Sequence[Person]) -> dict[int, ConversationRef]:
+        """Person id → their active personal chat with Målkoll (the most recently
+        used if several), for many people in one query per 900; what
+        ReferenceStore.personal_for answers for one."""
+        wanted = {(p.tenant_id, p.entra_object_id): p.id for p in people}
+        users = sorted({user for _, user in wanted})
+        found: dict[int, tuple[tuple, ConversationRef]] = {}
+        async with self._sessionmaker() as session:
+            for start in range(0, len(users), 900):
+                rows = await session.scalars(
+                    select(RefRow).where(RefRow.user_aad_id.in_(users[start : start + 900]),
+                                         RefRow.conversation_type == "personal", RefRow.active.is_(True))
+                )
+                for row in rows:
+                    person_id = wanted.get((row.tenant_id, row.user_aad_id))
+                    if person_id is None:
+                        continue
+                    rank = (row.updated_at, row.id)
+                    if person_id not in found or rank > found[person_id][0]:
+                        found[person_id] = (rank, _ref(row))
+        return {person_id: ref for person_id, (_, ref) in found.items()}
+
     async def _outstanding(self, session: AsyncSession, data: ReminderData) -> None:
         by_id = {p.id: p for p in data.periods}
         rows = await session.execute(
@@ -128,3 +154,12 @@ class ReminderReader:
             people = managers.get(owner_id) or data.heads.get(owner_id) or []
             if people:
                 data.reporters[owner_id] = people
+
+
+def _ref(row: RefRow) -> ConversationRef:
+    return ConversationRef(
+        conversation_id=row.conversation_id, service_url=row.service_url, tenant_id=row.tenant_id,
+        channel_id=row.channel_id, conversation_type=row.conversation_type, user_aad_id=row.user_aad_id,
+        team_id=row.team_id, teams_channel_id=row.teams_channel_id, reference=json.loads(row.reference),
+        active=row.active, updated_at=row.updated_at,
+    )

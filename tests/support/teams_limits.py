@@ -36,6 +36,7 @@ class LimitedConnector(FakeConnector):
     delivered: Counter = field(default_factory=Counter)  # conversation id → messages accepted
     first_at: float | None = None
     last_at: float | None = None
+    arrivals: list = field(default_factory=list)  # monotonic arrival time of every send
     _refusals: dict[str, list] = field(default_factory=dict)  # conversation → [status, times left or None]
     _times: dict[str, deque] = field(default_factory=dict)
     _told_to_wait: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -47,6 +48,28 @@ class LimitedConnector(FakeConnector):
     def allow(self, conversation_id: str) -> None:
         self._refusals.pop(conversation_id, None)
 
+    def figures(self) -> dict:
+        delivered = sum(self.delivered.values())
+        span = (self.last_at or 0.0) - (self.first_at or 0.0)
+        return {
+            "delivered": delivered,
+            "conversations": len(self.delivered),
+            "duplicates": self.duplicates,
+            "throttled": self.throttled,
+            "ignored": self.ignored,
+            "rate": (delivered - 1) / span if span > 0 else 0.0,
+            "busiest_second": self.busiest_window(),
+        }
+
+    def busiest_window(self) -> int:
+        """The most requests that arrived within any one window (sliding)."""
+        best, start = 0, 0
+        for end, at in enumerate(self.arrivals):
+            while self.arrivals[start] <= at - self.window:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
     @property
     def duplicates(self) -> int:
         return sum(n - 1 for n in self.delivered.values() if n > 1)
@@ -54,6 +77,7 @@ class LimitedConnector(FakeConnector):
     async def _send(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation_id"]
         now = time.monotonic()
+        self.arrivals.append(now)
         if any(start <= now < end for scope in (APP, conversation)
                if (start_end := self._told_to_wait.get(scope)) for start, end in [start_end]):
             self.ignored += 1
