@@ -112,8 +112,9 @@ def measure_in_memory(units: int, goals: int, runs: int) -> dict:
     admin, nodes, t1, snapshots, previous = administration(units, goals)
     texts = Texts("sv")
     today = date(2026, 5, 11)  # the day after T1's deadline
-    times, card_times, sizes = [], [], {}
+    times, card_times, cpu_times, sizes = [], [], [], {}
     for _ in range(runs):
+        cpu = time.process_time()
         start = time.perf_counter()
         summary = summarise(node=admin, nodes=nodes, period=t1, snapshots=snapshots, previous=previous, today=today)
         built = time.perf_counter()
@@ -122,6 +123,7 @@ def measure_in_memory(units: int, goals: int, runs: int) -> dict:
         end = time.perf_counter()
         times.append((end - start) * 1000)
         card_times.append((end - built) * 1000)
+        cpu_times.append((time.process_time() - cpu) * 1000)
     sizes["page 1"] = len(payload)
     sizes["page 2"] = len(json.dumps(build_summary_card(texts, summary, profile=PROFILE, today=today, page=2),
                                      ensure_ascii=False).encode())
@@ -131,6 +133,7 @@ def measure_in_memory(units: int, goals: int, runs: int) -> dict:
         "units_not_reported": len(summary.not_reported),
         "p50_ms": statistics.median(times),
         "p95_ms": _p95(times),
+        "cpu_p50_ms": statistics.median(cpu_times),
         "card_p50_ms": statistics.median(card_times),
         "card_p95_ms": _p95(card_times),
         "sizes": sizes,
@@ -176,7 +179,7 @@ def main() -> int:
           f"{memory['units_not_reported']} units not reported")
     print(f"  card + JSON from the summary: p50 {memory['card_p50_ms']:.1f} ms, p95 {memory['card_p95_ms']:.1f} ms")
     print(f"  summarise (status rules for every goal) + card + JSON: p50 {memory['p50_ms']:.1f} ms, "
-          f"p95 {memory['p95_ms']:.1f} ms (target ≤ {TARGET_MS:.0f} ms)")
+          f"p95 {memory['p95_ms']:.1f} ms (target ≤ {TARGET_MS:.0f} ms); CPU time p50 {memory['cpu_p50_ms']:.1f} ms")
     print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("  size: " + ", ".join(f"{k} {v / 1024:.1f} KB" for k, v in memory["sizes"].items()) + " (limit 80 KB)")
     ok = memory["p95_ms"] <= TARGET_MS and all(v < LIMIT_BYTES for v in memory["sizes"].values())

@@ -159,7 +159,8 @@ def largest_movements(
     """Indicator values of `period` against the same kind of period a year earlier."""
     last_year_values = _last_year_values(previous, period)
     earlier_of = _EarlierPeriod(period)
-    found: list[Movement] = []
+    # (rank, snapshot, indicator, before, after); Movement objects only for the few kept.
+    found: list[tuple[tuple[float, str, int, int], GoalSnapshot, Indicator, float, float]] = []
     for snapshot in snapshots:
         if not snapshot.goal.indicators:
             continue
@@ -177,11 +178,14 @@ def largest_movements(
                 before = last_year_values.get(_indicator_key(snapshot.goal.owner_id, indicator))
             if before is None or before == after:
                 continue
-            higher_is_better = indicator.direction != Direction.DECREASE
-            found.append(
-                Movement(snapshot.goal, snapshot.owner_name, indicator, before, after, (after > before) == higher_is_better)
-            )
-    return heapq.nsmallest(limit, found, key=lambda m: (-m.relative, m.owner_name, m.goal.number, m.indicator.id))
+            relative = abs(after - before) / abs(before) if before else abs(after - before)
+            rank = (-relative, snapshot.owner_name, snapshot.goal.number, indicator.id)
+            found.append((rank, snapshot, indicator, before, after))
+    return [
+        Movement(snapshot.goal, snapshot.owner_name, indicator, before, after,
+                 (after > before) == (indicator.direction != Direction.DECREASE))
+        for _, snapshot, indicator, before, after in heapq.nsmallest(limit, found, key=lambda item: item[0])
+    ]
 
 
 async def load_summary(uow: UnitOfWork, *, node_id: int, today: date, period_id: int | None = None) -> Summary | None:
