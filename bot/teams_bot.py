@@ -125,7 +125,7 @@ class MalkollBot(Bot):
             if action == "add":
                 await self._welcome_once(context, texts)
         elif action.startswith("remove"):
-            await self._deactivate(context.activity, tenant)
+            await self._deactivate(context, tenant)
 
     async def _on_conversation_update(self, context: TurnContext, tenant: str, texts: Texts) -> None:
         activity = context.activity
@@ -135,7 +135,7 @@ class MalkollBot(Bot):
                 # Clients that send no installationUpdate still get welcomed, once.
                 await self._welcome_once(context, texts)
         if activity.members_removed and _bot_is_among(activity, activity.members_removed):
-            await self._deactivate(activity, tenant)
+            await self._deactivate(context, tenant)
 
     # --- helpers ----------------------------------------------------------------
 
@@ -147,8 +147,11 @@ class MalkollBot(Bot):
         await self._welcomed.set(context, True)
         await self._conversation_state.save_changes(context)
 
-    async def _deactivate(self, activity: Activity, tenant: str) -> None:
+    async def _deactivate(self, context: TurnContext, tenant: str) -> None:
+        activity = context.activity
         await self._references.deactivate(activity, tenant_id=tenant)
+        # Forget the conversation (open dialogs, "welcomed"): a reinstall starts afresh.
+        await self._conversation_state.delete(context)
         log.info("conversation.inactive", conversation_id=activity.conversation.id)
 
 

@@ -116,3 +116,10 @@ async def test_channel_message_with_mention_is_understood_and_answered_in_the_ch
     )
     assert sent[0].conversation_id.startswith("19:chan-a@thread.tacv2")
     assert "Det här kan du be Målkoll om" in sent[0].all_text()
+
+
+async def test_reinstall_after_uninstall_welcomes_again(bot):
+    await bot.say(installation_update("add", service_url=bot.connector.url, user=ANNA))
+    assert await bot.say(installation_update("remove", service_url=bot.connector.url, user=ANNA)) == []
+    sent = await bot.say(installation_update("add", service_url=bot.connector.url, user=ANNA))
+    assert len(sent) == 1 and "Hej, jag är Målkoll!" in sent[0].all_text()
