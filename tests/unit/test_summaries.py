@@ -142,3 +142,27 @@ def test_summary_period_is_the_started_one_with_the_nearest_deadline_ahead():
     assert summary_period(PERIODS, date(2026, 6, 1)) == THIS_YEAR[1]
     assert summary_period(PERIODS, date(2026, 1, 10)) == LAST_YEAR[2]  # last year's T3 is due in January
     assert summary_period(THIS_YEAR, date(2025, 12, 1)) is None
+
+
+def test_scheduled_posts_after_a_deadline_and_weekly_in_the_reporting_window():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.summary_jobs import SummarySchedule, occasions
+
+    tz = ZoneInfo("Europe/Stockholm")
+    schedule = SummarySchedule(weekday=0, hour=9, window_days=14, deadline_grace_days=7)
+
+    def at(day: date, hour: int = 10) -> list[tuple[int, str]]:
+        return [(p.id, o) for p, o in occasions(THIS_YEAR, datetime(day.year, day.month, day.day, hour, tzinfo=tz), schedule)]
+
+    monday_in_window = date(2026, 4, 27)  # T1 ends 30 April, its deadline is 10 May
+    assert monday_in_window.weekday() == 0
+    assert at(monday_in_window) == [(T1.id, "week:2026-W18")]
+    assert at(monday_in_window, hour=8) == [], "not before the set hour"
+    assert at(monday_in_window + timedelta(days=1)) == [], "only on the set weekday"
+    assert at(date(2026, 4, 13)) == [], "before the window opens"
+    assert at(T1.deadline + timedelta(days=1)) == [(T1.id, "deadline")]
+    assert at(T1.deadline + timedelta(days=8)) == [], "too late for a deadline post"
+    closed = [replace(p, is_open=False) for p in THIS_YEAR]
+    assert occasions(closed, datetime(2026, 5, 11, 10, tzinfo=tz), schedule) == []
