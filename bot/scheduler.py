@@ -417,3 +417,15 @@ async def scheduler_context(app: web.Application) -> AsyncIterator[None]:
         except asyncio.CancelledError:
             pass
         log.info("reminders.stopped", instance=scheduler.instance_id)
+
+
+def snooze_dialog(sessionmaker: async_sessionmaker[AsyncSession], *, clock: Clock, data_dir: Path):
+    """The "snooze" flow for the main dialog: snoozes on the ledger, sends nothing."""
+    from dialogs.snooze_dialog import SnoozeDialog
+
+    scheduler = ReminderScheduler(sessionmaker=sessionmaker, sender=None, clock=clock, config=load_config(data_dir))
+
+    async def snooze(person: Person, period_ids: list[int] | None) -> datetime | None:
+        return await scheduler.snooze(person=person, period_ids=period_ids)
+
+    return SnoozeDialog(snooze=snooze)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from bot.app import RUNTIME
 from bot.proactive import ProactiveSender
@@ -221,16 +222,33 @@ async def test_connector_faults_every_reminder_delivered_once_or_its_failure_rec
 
 
 async def test_snoozed_reminder_comes_back_the_next_working_day_once(start_bot, engine):
-    demo = await org(engine, extra_managers=0)
+    await org(engine, extra_managers=1)
     bot = await start_bot()
-    await say_hello(bot, ANNA)
+    await say_hello(bot, ANNA, demo_user(11))
     scheduler = scheduler_of(bot)
-    assert (await scheduler.run_once(now=T1_DEADLINE_DAY)).sent == 1
-    async with make_uow_factory(make_sessionmaker(engine))() as uow:
-        anna = await uow.people.get(demo.people[1])
-    until = await scheduler.snooze(person=anna, now=T1_DEADLINE_DAY + timedelta(minutes=5))
-    assert until == datetime(2026, 5, 11, 9, 0, tzinfo=STHLM)  # Friday → Monday
-    assert (await scheduler.run_once(now=until - timedelta(minutes=1))).sent == 0
-    assert (await scheduler.run_once(now=until)).sent == 1
-    assert (await scheduler.run_once(now=until + timedelta(hours=1))).sent == 0
-    assert bot.connector.delivered[personal_conversation(ANNA)] == 2
+    assert (await scheduler.run_once(now=T1_DEADLINE_DAY)).sent == 2
+    snooze = reminder_cards(bot.connector, ANNA)[0]["actions"][1]
+    # The app's own clock says it is that Friday morning (time-machine).
+    with time_machine.travel(T1_DEADLINE_DAY + timedelta(minutes=20), tick=True):
+        answer = await bot.say(card_submit(snooze["data"], service_url=bot.connector.url, user=ANNA))
+        assert [r.text for r in answer] == ["Okej, jag påminner dig igen 11 maj 2026 kl. 09:00."]  # Friday → Monday
+        typed = await bot.say(message("påminn mig i morgon", service_url=bot.connector.url, user=demo_user(11)))
+        assert [r.text for r in typed] == ["Okej, jag påminner dig igen 11 maj 2026 kl. 09:00."]
+    monday = datetime(2026, 5, 11, 9, 0, tzinfo=STHLM)
+    bot.connector.clear()
+    assert (await scheduler.run_once(now=monday - timedelta(minutes=1))).sent == 0
+    assert (await scheduler.run_once(now=monday)).sent == 2
+    assert (await scheduler.run_once(now=monday + timedelta(hours=1))).sent == 0
+    assert "Sista dagen att rapportera Tertial 1 2026 är 10 maj 2026" not in bot.connector.to(
+        personal_conversation(ANNA))[0].all_text()  # after the deadline it says it is late
+    assert len(reminder_cards(bot.connector, ANNA)) == len(reminder_cards(bot.connector, demo_user(11))) == 1
+
+
+async def test_snoozing_with_nothing_due_says_so(start_bot, engine):
+    await org(engine, extra_managers=0)
+    bot = await start_bot()
+    with time_machine.travel(datetime(2026, 3, 2, 10, tzinfo=STHLM), tick=True):  # no reminder due in March
+        answer = await bot.say(message("påminn mig i morgon", service_url=bot.connector.url, user=ANNA))
+    assert [r.text for r in answer] == [
+        "Du har inget kvar att rapportera just nu, så det behövs ingen påminnelse."
+    ]
