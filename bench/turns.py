@@ -20,7 +20,6 @@ import asyncio
 import cProfile
 import datetime as dt
 import json
-import os
 import signal
 import socket
 import statistics
@@ -118,17 +117,12 @@ def _serve_malkoll(port: int, database_url: str, profile: str | None) -> None:
 
     settings = Settings(_env_file=None, database_url=SecretStr(database_url), log_level="WARNING")
     profiler = cProfile.Profile() if profile else None
-
-    def stop(*_: object) -> None:
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(profile)
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
     if profiler is not None:
         profiler.enable()
-    asyncio.run(serve(settings, host="127.0.0.1", port=port))
+    asyncio.run(serve(settings, host="127.0.0.1", port=port))  # returns on SIGTERM
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 def _spawn(*args: str) -> subprocess.Popen:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import signal
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -164,13 +165,21 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Run until cancelled (Ctrl-C in `malkoll serve`)."""
+    """Run until SIGTERM (docker stop, systemd) or SIGINT (Ctrl-C), then stop cleanly:
+    requests in flight finish, the engine is disposed."""
     configure_logging(settings.log_level)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     runner = web.AppRunner(create_app(settings), access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         log.info("app.listening", url=f"http://{host}:{port}/api/messages")
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("app.stopping")
     finally:
         await runner.cleanup()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
