@@ -5,6 +5,7 @@
     malkoll generate --units 2000 --years 5 [--seed N]   the large city for benchmarks
     malkoll serve [--host H] [--port P]     run the bot
     malkoll reminders plan|run …            reminders (bot/cli_reminders.py)
+    malkoll manifest build [--out FILE]     the Teams app package (bot/manifest_build.py)
 
 The database is Settings().effective_database_url (DATABASE_URL, else the SQLite
 file in the data directory). Everything is built inside the command; a user
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_reminders import add_reminders_parser
 
     add_reminders_parser(commands)
+    from bot.manifest_build import add_manifest_parser
+
+    add_manifest_parser(commands)
     return parser
 
 
@@ -90,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.cli_reminders import run_reminders
 
             asyncio.run(run_reminders(settings, args))
+        elif args.command == "manifest":
+            from bot.manifest_build import run_manifest
+
+            run_manifest(settings, args)
     except CommandFailed as failure:
         print(f"malkoll: error: {failure}", file=sys.stderr)
         return EXIT_FAILED
