@@ -252,3 +252,47 @@ async def test_snoozing_with_nothing_due_says_so(start_bot, engine):
     assert [r.text for r in answer] == [
         "Du har inget kvar att rapportera just nu, så det behövs ingen påminnelse."
     ]
+
+
+# --- the operators' commands ----------------------------------------------------------
+
+
+@pytest.fixture
+async def city_url(database_url, engine):
+    await org(engine, extra_managers=1)
+    return database_url
+
+
+def test_reminders_plan_prints_one_line_per_coming_reminder(city_url, monkeypatch, capsys, tmp_path):
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", city_url)
+    monkeypatch.setenv("MALKOLL_DATA_DIR", str(tmp_path))
+    assert main(["reminders", "plan", "--from", "2026-04-30T00:00", "--days", "14"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        # 7 days before is Sunday 3 May; Friday 1 May is a holiday: Thursday 30 April.
+        "2026-04-30T09:00+02:00\tAnna Lindqvist\tSolrosens förskola\tTertial 1 2026\tbefore_7",
+        "2026-04-30T09:00+02:00\tChef 1\tEnhet 1\tTertial 1 2026\tbefore_7",
+        "2026-05-08T09:00+02:00\tAnna Lindqvist\tSolrosens förskola\tTertial 1 2026\tdeadline",
+        "2026-05-08T09:00+02:00\tChef 1\tEnhet 1\tTertial 1 2026\tdeadline",
+        "2026-05-12T09:00+02:00\tAnna Lindqvist\tSolrosens förskola\tTertial 1 2026\tafter_2",
+        "2026-05-12T09:00+02:00\tChef 1\tEnhet 1\tTertial 1 2026\tafter_2",
+    ]
+
+
+def test_reminders_run_dry_run_sends_nothing_and_a_rerun_sends_nothing_twice(city_url, monkeypatch, capsys, tmp_path):
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", city_url)
+    monkeypatch.setenv("MALKOLL_DATA_DIR", str(tmp_path))
+    assert main(["reminders", "run", "--at", "2026-05-08T09:05", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Dry run at 2026-05-08T09:05+02:00: 2 reminders would be sent." in out
+    assert "Chef 1\tEnhet 1\tTertial 1 2026\tdeadline" in out
+    # Nobody has a conversation with Målkoll here: both are recorded as unreachable, once.
+    assert main(["reminders", "run", "--at", "2026-05-08T09:05"]) == 0
+    assert "0 sent, 2 unreachable" in capsys.readouterr().out
+    assert main(["reminders", "run", "--at", "2026-05-08T09:06"]) == 0
+    assert "0 sent, 0 unreachable" in capsys.readouterr().out
+    assert main(["reminders", "run", "--at", "not-a-time"]) == 2
