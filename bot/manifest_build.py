@@ -1,6 +1,6 @@
 """`malkoll manifest build`: the Teams app package an IT department uploads.
 
-    malkoll manifest build [--out FILE] [--version X.Y.Z]
+    malkoll manifest build [--out FILE] [--version X.Y.Z] [--source DIR]
 
 Reads the sources in manifest/ (manifest.json template, sv-se.json and en-us.json,
 color.png, outline.png), fills in what differs per installation and writes one zip
@@ -197,6 +197,8 @@ def add_manifest_parser(commands) -> None:
     actions = manifest.add_subparsers(dest="manifest_command", required=True, metavar="ACTION")
     build = actions.add_parser("build", help="write the zip to upload in Teams admin centre")
     build.add_argument("--out", type=Path, help="zip file to write (default: build/malkoll-teams-VERSION.zip)")
+    build.add_argument("--source", type=Path, default=SOURCE_DIR,
+                       help="folder with manifest.json, the language files and icons (default: %(default)s)")
     build.add_argument("--version", dest="package_version", help="app version, MAJOR.MINOR.PATCH "
                        "(default: the malkoll package's; raise it for every update you upload)")
 
@@ -210,7 +212,9 @@ def run_manifest(settings, args) -> None:
     try:
         values = package_values(bot_id=settings.app_id, package=PackageSettings(), version=args.package_version)
         out = args.out or DEFAULT_OUT_DIR / f"malkoll-teams-{values.version}.zip"
-        entries = write_package(values, out)
+        if not (args.source / "manifest.json").is_file():
+            raise ManifestError(f"no manifest.json in {args.source}: run in a checkout of Målkoll or pass --source DIR")
+        entries = write_package(values, out, source=args.source)
     except ValidationError as error:
         raise CommandFailed(f"invalid settings: {error.errors()[0]['msg']}") from None
     except (ManifestError, OSError) as error:

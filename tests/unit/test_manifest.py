@@ -158,6 +158,13 @@ def test_a_bad_or_missing_value_fails_with_one_clear_line_and_writes_nothing(
     assert not (package_env / "malkoll.zip").exists()
 
 
+def test_a_folder_without_the_sources_is_named(package_env, capsys) -> None:
+    (package_env / "empty").mkdir()
+    assert build(package_env / "malkoll.zip", "--source", str(package_env / "empty")) == 1
+    assert "no manifest.json in" in capsys.readouterr().err
+    assert not (package_env / "malkoll.zip").exists()
+
+
 def test_every_problem_is_named_at_once(package_env, monkeypatch, capsys) -> None:
     monkeypatch.setenv("MicrosoftAppId", "x")
     monkeypatch.delenv("MALKOLL_PRIVACY_URL")
