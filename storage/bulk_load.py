@@ -41,25 +41,30 @@ async def next_ids(connection: AsyncConnection, names: Iterable[str]) -> dict[st
 
 
 async def insert_rows(connection: AsyncConnection, name: str, rows: Sequence[dict], *, batch_size: int = BATCH_SIZE) -> int:
-    """INSERT the rows (all with the same keys) in batches; returns how many."""
+    """INSERT the rows (all with the same keys); returns how many. PostgreSQL gets
+    one COPY (its bulk path, several times faster than executemany), SQLite a
+    driver executemany per batch."""
     if not rows:
         return 0
     target = table(name)
-    columns = list(rows[0])
+    columns = [target.c[key].name for key in rows[0]]  # KeyError for a column the table lacks
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    else:
-        placeholders = ", ".join("?" for _ in columns)
-    names = ", ".join(f'"{target.c[column].name}"' for column in columns)  # KeyError for unknown columns
-    statement = f'INSERT INTO "{target.name}" ({names}) VALUES ({placeholders})'
     adapters = [_adapter(target.c[column].type, dialect) for column in columns]
-    for start in range(0, len(rows), batch_size):
-        batch = [
+
+    def records(chunk: Sequence[dict]) -> list[tuple]:
+        return [
             tuple(adapt(row[column]) if adapt else row[column] for column, adapt in zip(columns, adapters, strict=True))
-            for row in rows[start : start + batch_size]
+            for row in chunk
         ]
-        await connection.exec_driver_sql(statement, batch)
+
+    if dialect == "postgresql":
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(target.name, records=records(rows), columns=columns)
+        return len(rows)
+    names = ", ".join(f'"{column}"' for column in columns)
+    statement = f'INSERT INTO "{target.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})'
+    for start in range(0, len(rows), batch_size):
+        await connection.exec_driver_sql(statement, records(rows[start : start + batch_size]))
     return len(rows)
 
 
