@@ -286,7 +286,11 @@ class ReminderScheduler:
                     message = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                result = await self._send(message, chats.get(message.person.id))
+                try:
+                    result = await self._send(message, chats.get(message.person.id))
+                except Exception as error:  # noqa: BLE001 - one bad send must not stop the others
+                    log.exception("reminders.send_failed", person_id=message.person.id, kind=message.key.kind)
+                    result = SendResult(Outcome.RETRY, detail=type(error).__name__)
                 await self._record(message, result, now, attempts.get(message.key, 1), report)
                 if result.outcome == Outcome.UNREACHABLE and not message.key.kind.startswith(UNREACHABLE_PREFIX):
                     unreachable.append(message)

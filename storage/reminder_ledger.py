@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.bot_state import dialect_insert
@@ -118,8 +119,16 @@ class ReminderLedger:
             if status not in FINAL:
                 raise ValueError(f"not an outcome: {status!r}")
             values.update(status=status, finished_at=now)
-        # A plain connection, not an ORM session: this runs once per message sent.
+        # A plain connection and a prepared statement, not an ORM session: this
+        # runs once per message sent, and building the statement cost as much as running it.
         async with self._sessionmaker.kw["bind"].begin() as connection:
+            if status != "retry":
+                result = await connection.execute(
+                    _finish_statement(),
+                    {"k_person": key.person_id, "k_period": key.period_id, "k_kind": key.kind,
+                     "k_owner": self.instance_id, **{f"v_{name}": value for name, value in values.items()}},
+                )
+                return result.rowcount == 1
             if status == "retry":
                 gave_up = await connection.scalar(
                     select(Row.attempts >= self.max_attempts).where(*self._where(key))
@@ -230,6 +239,19 @@ class ReminderLedger:
     @staticmethod
     def _where(key: LedgerKey):
         return (Row.person_id == key.person_id, Row.period_id == key.period_id, Row.kind == key.kind)
+
+
+@cache
+def _finish_statement():
+    table = Row.__table__
+    return (
+        update(table)
+        .where(table.c.person_id == bindparam("k_person"), table.c.period_id == bindparam("k_period"),
+               table.c.kind == bindparam("k_kind"), table.c.status == "claimed",
+               table.c.claimed_by == bindparam("k_owner"))
+        .values(status=bindparam("v_status"), finished_at=bindparam("v_finished_at"), detail=bindparam("v_detail"),
+                conversation_id=bindparam("v_conversation_id"))
+    )
 
 
 def _utc(moment: datetime) -> datetime:
