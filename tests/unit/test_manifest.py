@@ -2,8 +2,9 @@
 
 The built manifest and both language files are validated offline against the
 official JSON schemas that npm `@microsoft/app-manifest` bundles (installed by
-`npm ci --prefix manifest/.npm`, pinned by manifest/.npm/package-lock.json). Without
-them the schema tests skip locally and fail in CI. The icons are checked the way
+`npm ci --prefix manifest/.npm`, pinned by manifest/.npm/package-lock.json), twice:
+with Python's jsonschema and with the package's own validator under node
+(manifest/validate.cjs). Without them the schema tests skip locally and fail in CI. The icons are checked the way
 Teams checks them: sizes, and an outline that is white on transparent.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -74,21 +77,41 @@ def read_json(archive: zipfile.ZipFile, name: str) -> dict:
     return json.loads(archive.read(name).decode("utf-8"))
 
 
-def schema(version: str, name: str) -> dict:
-    """An official schema from the npm package; skip locally / fail in CI when it is not installed."""
+def unavailable(reason: str) -> None:
+    """Skip locally, fail in CI: CI installs the schemas, so their absence there is a broken build."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def schema_path(version: str, name: str) -> Path:
+    """An official schema from the npm package."""
     path = SCHEMAS / f"v{version}" / name
     if not path.is_file():
-        reason = (f"{path.relative_to(ROOT)} not found: install the pinned schemas with "
-                  "`npm ci --prefix manifest/.npm`")
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return json.loads(path.read_text(encoding="utf-8"))
+        unavailable(f"{path.relative_to(ROOT)} not found: install the pinned schemas with "
+                    "`npm ci --prefix manifest/.npm`")
+    return path
 
 
-def schema_errors(document: dict, schema_document: dict) -> list[str]:
-    validator = Draft4Validator(schema_document, format_checker=Draft4Validator.FORMAT_CHECKER)
+def schema_errors(document: dict, version: str, name: str) -> list[str]:
+    """Errors from Python's jsonschema (draft 4, as the schemas declare)."""
+    official = json.loads(schema_path(version, name).read_text(encoding="utf-8"))
+    validator = Draft4Validator(official, format_checker=Draft4Validator.FORMAT_CHECKER)
     return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(document)]
+
+
+def node_errors(document: dict, version: str, name: str, tmp_path: Path) -> list[str]:
+    """Errors from the npm package's own validator (ajv), run by node (manifest/validate.cjs)."""
+    path = schema_path(version, name)
+    node = shutil.which("node")
+    if node is None:
+        unavailable("node not found: the package's validator runs on Node.js")
+    document_file = tmp_path / "document.json"
+    document_file.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    run = subprocess.run([node, str(SOURCE / "validate.cjs"), str(path), str(document_file)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)[str(document_file)]
 
 
 # --- the package as built -------------------------------------------------------------------
@@ -183,27 +206,47 @@ def test_manifest_is_on_a_current_schema_version() -> None:
     assert manifest["$schema"].endswith(f"/v{manifest['manifestVersion']}/MicrosoftTeams.schema.json")
 
 
-def test_built_manifest_is_valid_against_the_official_schema(package: zipfile.ZipFile) -> None:
-    manifest = read_json(package, "manifest.json")
-    assert schema_errors(manifest, schema(manifest["manifestVersion"], "MicrosoftTeams.schema.json")) == []
+MANIFEST_SCHEMA = "MicrosoftTeams.schema.json"
+LOCALIZATION_SCHEMA = "MicrosoftTeams.Localization.schema.json"
 
 
-def test_the_schema_check_catches_a_broken_manifest(package: zipfile.ZipFile) -> None:
+def test_built_manifest_is_valid_against_the_official_schema(package: zipfile.ZipFile, tmp_path: Path) -> None:
     manifest = read_json(package, "manifest.json")
-    official = schema(manifest["manifestVersion"], "MicrosoftTeams.schema.json")
+    version = manifest["manifestVersion"]
+    assert schema_errors(manifest, version, MANIFEST_SCHEMA) == []
+    assert node_errors(manifest, version, MANIFEST_SCHEMA, tmp_path) == []
+
+
+def test_the_schema_checks_catch_a_broken_manifest(package: zipfile.ZipFile, tmp_path: Path) -> None:
+    manifest = read_json(package, "manifest.json")
+    version = manifest["manifestVersion"]
     manifest["bots"][0]["botId"] = "not-a-guid"
     manifest["description"]["short"] = "x" * 81
-    assert len(schema_errors(manifest, official)) == 2
+    assert len(schema_errors(manifest, version, MANIFEST_SCHEMA)) == 2
+    assert len(node_errors(manifest, version, MANIFEST_SCHEMA, tmp_path)) == 2
 
 
 @pytest.mark.parametrize("language_file", ["sv-se.json", "en-us.json"])
 def test_language_file_is_valid_against_the_official_localization_schema(
-    package: zipfile.ZipFile, language_file: str
+    package: zipfile.ZipFile, tmp_path: Path, language_file: str
 ) -> None:
     version = read_json(package, "manifest.json")["manifestVersion"]
     strings = read_json(package, language_file)
-    assert strings["$schema"].endswith(f"/v{version}/MicrosoftTeams.Localization.schema.json")
-    assert schema_errors(strings, schema(version, "MicrosoftTeams.Localization.schema.json")) == []
+    assert strings["$schema"].endswith(f"/v{version}/{LOCALIZATION_SCHEMA}")
+    assert schema_errors(strings, version, LOCALIZATION_SCHEMA) == []
+    assert node_errors(strings, version, LOCALIZATION_SCHEMA, tmp_path) == []
+
+
+def test_the_schema_checks_catch_a_broken_language_file(package: zipfile.ZipFile, tmp_path: Path) -> None:
+    version = read_json(package, "manifest.json")["manifestVersion"]
+    strings = read_json(package, "en-us.json")
+    strings["description.short"] = "x" * 81
+    strings["bots[0].commandLists[3].commands[0].title"] = "a fourth command list"  # Teams allows three
+    assert any("commandLists[3]" in error for error in schema_errors(strings, version, LOCALIZATION_SCHEMA))
+    # The schema puts maxLength beside a $ref, which draft 4 says to ignore (jsonschema does) and
+    # ajv applies: the package's validator is the stricter one, and the one Teams tooling uses.
+    errors = node_errors(strings, version, LOCALIZATION_SCHEMA, tmp_path)
+    assert len(errors) == 2 and any("description.short" in error for error in errors)
 
 
 # --- content --------------------------------------------------------------------------------
