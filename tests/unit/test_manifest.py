@@ -310,6 +310,16 @@ def test_every_command_does_what_its_description_says(language_file: str) -> Non
         assert f"bots[0].commandLists[{i}].commands[{len(COMMAND_INTENTS[scope])}].title" not in strings
 
 
+@pytest.mark.parametrize("language_file", ["sv-se.json", "en-us.json"])
+def test_commands_fit_the_limits_every_teams_client_shows(language_file: str) -> None:
+    # Earlier manifest schemas capped titles at 32 and descriptions at 128 characters; 1.22
+    # allows more, but staying within the old limits keeps commands whole in any tool that still applies them.
+    strings = json.loads((SOURCE / language_file).read_text(encoding="utf-8"))
+    too_long = [value for key, value in strings.items() if key.startswith("bots[0]")
+                and len(value) > (32 if key.endswith(".title") else 128)]
+    assert too_long == []
+
+
 # --- icons ----------------------------------------------------------------------------------
 
 
