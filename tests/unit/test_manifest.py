@@ -293,6 +293,9 @@ def test_bot_is_personal_and_team_with_a_command_list_for_each() -> None:
     assert [command_list["scopes"] for command_list in bot["commandLists"]] == [["personal"], ["team"]]
     # The Excel export is sent as a file in personal chat, which Teams allows only to bots that support files.
     assert bot["supportsFiles"] is True
+    manifest = json.loads((SOURCE / "manifest.json").read_text(encoding="utf-8"))
+    # "Add" installs it in personal chat, where managers report; in a team it comes as the bot.
+    assert (manifest["defaultInstallScope"], manifest["defaultGroupCapability"]) == ("personal", {"team": "bot"})
 
 
 @pytest.mark.parametrize("language_file", ["sv-se.json", "en-us.json"])
