@@ -172,6 +172,59 @@ async def test_a_crash_between_claim_and_send_loses_nothing_and_sends_once(start
     assert (entry.status, entry.attempts) == ("sent", 2)
 
 
+class _StopsAfter:
+    """A pacer that lets `count` requests through and then holds the next one
+    until the pass is killed: the process dies in the middle of a pass."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.held = asyncio.Event()
+
+    async def acquire(self) -> None:
+        if self.count == 0:
+            self.held.set()
+            await asyncio.Event().wait()
+        self.count -= 1
+
+    def pause(self, seconds: float) -> None:
+        pass
+
+
+class _DyingSender(ProactiveSender):
+    def __init__(self, *args, pacer: _StopsAfter, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._pacer = pacer
+
+    def _tenant_pacer(self, tenant_id: str) -> _StopsAfter:
+        return self._pacer
+
+
+async def test_a_restart_in_the_middle_of_a_pass_sends_nothing_twice_and_loses_nothing(start_bot, engine):
+    await org(engine, extra_managers=12)
+    bot = await start_bot()
+    users = [ANNA] + [demo_user(11 + i) for i in range(12)]
+    await say_hello(bot, *users)
+    runtime = bot.runner.app[RUNTIME]
+    sessionmaker = make_sessionmaker(runtime.engine)
+    pacer = _StopsAfter(5)
+    dying = ReminderScheduler(
+        sessionmaker=sessionmaker, clock=FixedClock(T1_DEADLINE_DAY), instance_id="dying", concurrency=1,
+        sender=_DyingSender(runtime.adapter, app_id="", references=ReferenceStore(sessionmaker), pacer=pacer),
+    )
+    running = asyncio.create_task(dying.run_once(now=T1_DEADLINE_DAY))
+    await asyncio.wait_for(pacer.held.wait(), 30)
+    running.cancel()  # killed while the sixth reminder waits for its turn
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert sum(bot.connector.delivered.values()) == 5
+    await bot.restart()
+    # Within the dead instance's lease nothing of its claims goes out again …
+    assert (await scheduler_of(bot).run_once(now=T1_DEADLINE_DAY + timedelta(minutes=5))).sent == 0
+    # … after it, the rest does, once.
+    assert (await scheduler_of(bot).run_once(now=T1_DEADLINE_DAY + timedelta(minutes=11))).sent == len(users) - 5
+    assert {c: n for c, n in bot.connector.delivered.items()} == {personal_conversation(u): 1 for u in users}
+
+
 async def test_two_app_instances_send_each_reminder_once(start_bot, engine, backend):
     demo = await org(engine, extra_managers=30)
     first, second = await start_bot(), await start_bot()
