@@ -10,6 +10,7 @@ Teams checks them: sizes, and an outline that is white on transparent.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -355,3 +356,14 @@ def test_outline_icon_is_only_a_white_mark_on_transparent() -> None:
     assert solid > 40  # and a mark that can be seen
     for corner in ((0, 31), (31, 31)):
         assert icon.getpixel(corner)[3] == 0
+
+
+def test_committed_icons_are_the_ones_make_icons_draws() -> None:
+    # A hand-edited PNG would drift from the generator and be lost the next time it runs.
+    spec = importlib.util.spec_from_file_location("make_icons", SOURCE / "make_icons.py")
+    make_icons = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_icons)
+    for drawn, committed in ((make_icons.color_icon(), "color.png"), (make_icons.outline_icon(), "outline.png")):
+        on_disk = Image.open(SOURCE / committed)
+        assert (drawn.mode, drawn.size) == (on_disk.mode, on_disk.size)
+        assert drawn.tobytes() == on_disk.tobytes(), committed
