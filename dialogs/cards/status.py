@@ -165,9 +165,12 @@ def _goal_buttons(texts: Texts, goal: Goal, *, can_report: bool, open_button: bo
     if open_button:
         buttons.append(submit(texts.t("questions.open"), "goal_status", goal_id=goal.id))
     if can_report:
-        data: dict[str, Any] = {"unit_id": goal.owner_id, "goal_id": goal.id}
-        if report_period_id is not None:
-            data["period_id"] = report_period_id
+        # The follow-up dialog opens the goal's report for a known period, or else the
+        # unit's reporting overview for the period at hand.
+        data: dict[str, Any] = (
+            {"goal_id": goal.id, "period_id": report_period_id} if report_period_id is not None
+            else {"unit_id": goal.owner_id}
+        )
         buttons.append(submit(texts.t("questions.report"), "report", **data))
     return buttons
 

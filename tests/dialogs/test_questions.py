@@ -213,8 +213,9 @@ async def test_behind_for_the_unit_manager_names_each_reason_and_offers_open_and
     for block in goal_blocks(card):
         verbs = [a["data"]["verb"] for a in actions(block)]
         assert verbs == ["goal_status", "report"]
+        # No report is missing for Solrosen: "Rapportera" opens the unit's reporting overview.
         report = next(a for a in actions(block) if a["data"]["verb"] == "report")
-        assert report["data"]["unit_id"] == await demo.node_id("E-SOL")
+        assert report["data"] == {"verb": "report", "unit_id": await demo.node_id("E-SOL")}
 
 
 async def test_a_director_is_not_offered_to_report(demo: Demo) -> None:
@@ -234,6 +235,11 @@ async def test_behind_for_a_named_unit_is_limited_to_it(demo: Demo) -> None:
     card = the_card(await demo.ask(ERIK, "vilka mål ligger efter på Tegnérlunden"))
     assert {card_texts(b)[1] for b in goal_blocks(card)} == {"Förskolan Tegnérlunden"}
     assert "Uppföljningen för Tertial 1 saknas – sista dag var 10 maj 2026" in "\n".join(card_texts(card))
+    # The missing report's "Rapportera" opens that goal's follow-up for that period.
+    for block in goal_blocks(card):
+        opened = next(a["data"] for a in actions(block) if a["data"]["verb"] == "goal_status")
+        report = next(a["data"] for a in actions(block) if a["data"]["verb"] == "report")
+        assert report["goal_id"] == opened["goal_id"] and set(report) == {"verb", "goal_id", "period_id"}
 
 
 # --- scope: not yours, and nothing about it --------------------------------------------------

@@ -98,3 +98,13 @@ async def test_a_channel_question_is_answered_in_the_channel(running, city):
     opened = {d["goal_id"] for d in submits(sent[0].cards[0]) if d["verb"] == "goal_status"}
     expected = await expected_behind(city, KARIN)
     assert opened <= expected and len(opened) == min(len(expected), 10)
+
+
+async def test_pressing_report_on_a_goal_behind_starts_reporting_that_unit(running):
+    sent = await running.say(message("vilka mål ligger efter?", service_url=running.connector.url, user=ANNA))
+    report = next(d for d in submits(sent[0].cards[0]) if d["verb"] == "report")
+
+    sent = await running.say(card_submit(report, service_url=running.connector.url, user=ANNA))
+
+    text = "\n".join(s.all_text() for s in sent)
+    assert text.startswith("Förskolan Solrosen: ") and "Sista dag att rapportera" in text
