@@ -54,18 +54,18 @@ REPETITIONS = {"unit": 200, "department": 100, "city": 5}
 PROFILE_RUNS = 10
 BUDGET_S = {"unit": 8.0, "department": 15.0, "city": 20.0}
 
-# The rules of goals/status.py, in SQL. {owners} and {days} differ per backend.
+# The rules of goals/status.py, in SQL. {owner_filter} and the day arithmetic differ per
+# backend; MATERIALIZED keeps each CTE computed once (PostgreSQL ≥ 12, SQLite ≥ 3.35).
 BEHIND_SQL = """
-WITH owners AS ({owners}),
-g AS (
+WITH g AS MATERIALIZED (
   SELECT id, valid_from, valid_to FROM goals
-  WHERE owner_id IN (SELECT id FROM owners) AND valid_from <= :year AND valid_to >= :year
+  WHERE {owner_filter} AND valid_from <= :year AND valid_to >= :year
 ),
 p AS (
   SELECT id, year, start, "end", deadline, is_open FROM periods
   WHERE root_id = :root AND year IN (:year - 1, :year) AND start <= :today
 ),
-f AS (
+f AS MATERIALIZED (
   SELECT f.id, f.goal_id, f.state, f.assessment, f.forecast, p.start AS pstart, p."end" AS pend, p.year AS pyear
   FROM follow_ups f JOIN p ON p.id = f.period_id
   WHERE f.goal_id IN (SELECT id FROM g)
@@ -83,38 +83,50 @@ v AS (
          {days} AS x,
          CASE WHEN (i.direction = 'decrease' AND fv.total > i.target)
                 OR (i.direction <> 'decrease' AND fv.total < i.target) THEN 1 ELSE 0 END AS off
-  FROM f
-  JOIN follow_up_indicator_values fv ON fv.follow_up_id = f.id
-  JOIN indicators i ON i.id = fv.indicator_id
+  FROM g
+  JOIN indicators i ON i.goal_id = g.id
+  JOIN f ON f.goal_id = g.id
+  JOIN follow_up_indicator_values fv ON fv.follow_up_id = f.id AND fv.indicator_id = i.id
   WHERE fv.total IS NOT NULL AND i.target IS NOT NULL
 ),
-lv AS (
-  SELECT indicator_id, goal_id, off, ROW_NUMBER() OVER (PARTITION BY indicator_id ORDER BY pstart DESC) AS rn FROM v
+vr AS (
+  SELECT v.*, ROW_NUMBER() OVER (PARTITION BY indicator_id ORDER BY pstart DESC) AS rn FROM v
 ),
-ye AS (SELECT max("end") AS year_end, {year_end_days} AS year_end_x FROM periods WHERE root_id = :root AND year = :year),
-ty AS (
-  SELECT indicator_id, goal_id, direction, target, count(*) AS n, sum(x) AS sx, sum(total) AS sy,
-         sum(x * x) AS sxx, sum(x * total) AS sxy, max(pend) AS last_end
-  FROM v WHERE pyear = :year GROUP BY indicator_id, goal_id, direction, target
+ind AS MATERIALIZED (
+  -- per indicator: is the latest value off target, and the least-squares sums of this year's values
+  SELECT indicator_id, goal_id, direction, target,
+         max(CASE WHEN rn = 1 THEN off END) AS last_off,
+         sum(CASE WHEN pyear = :year THEN 1 ELSE 0 END) AS n,
+         sum(CASE WHEN pyear = :year THEN x END) AS sx,
+         sum(CASE WHEN pyear = :year THEN total END) AS sy,
+         sum(CASE WHEN pyear = :year THEN x * x END) AS sxx,
+         sum(CASE WHEN pyear = :year THEN x * total END) AS sxy,
+         max(CASE WHEN pyear = :year THEN pend END) AS last_end
+  FROM vr GROUP BY indicator_id, goal_id, direction, target
+),
+ye AS MATERIALIZED (
+  SELECT max("end") AS year_end, {year_end_days} AS year_end_x FROM periods WHERE root_id = :root AND year = :year
 ),
 trend AS (
-  SELECT ty.goal_id, ty.direction, ty.target,
-         ty.sy / ty.n + ((ty.n * ty.sxy - ty.sx * ty.sy) / (ty.n * ty.sxx - ty.sx * ty.sx)) * (ye.year_end_x - ty.sx / ty.n)
+  SELECT ind.goal_id, ind.direction, ind.target,
+         ind.sy / ind.n + ((ind.n * ind.sxy - ind.sx * ind.sy) / (ind.n * ind.sxx - ind.sx * ind.sx)) * (ye.year_end_x - ind.sx / ind.n)
            AS projected
-  FROM ty
-  JOIN lv ON lv.indicator_id = ty.indicator_id AND lv.rn = 1 AND lv.off = 0
-  CROSS JOIN ye
-  WHERE ty.last_end < ye.year_end AND (ty.n * ty.sxx - ty.sx * ty.sx) <> 0
+  FROM ind CROSS JOIN ye
+  WHERE ind.last_off = 0 AND ind.n > 0 AND ind.last_end < ye.year_end AND (ind.n * ind.sxx - ind.sx * ind.sx) <> 0
+),
+ga AS MATERIALIZED (
+  SELECT a.id, a.goal_id, a."end" AS aend, a.status FROM g JOIN activities a ON a.goal_id = g.id
 ),
 ast AS (
   SELECT fs.activity_id, fs.status, ROW_NUMBER() OVER (PARTITION BY fs.activity_id ORDER BY f.pstart DESC) AS rn
-  FROM f JOIN follow_up_activity_statuses fs ON fs.follow_up_id = f.id
+  FROM ga
+  JOIN f ON f.goal_id = ga.goal_id
+  JOIN follow_up_activity_statuses fs ON fs.follow_up_id = f.id AND fs.activity_id = ga.id
 ),
 act AS (
-  SELECT a.goal_id, a."end" AS aend,
-         CASE WHEN a.status IN ('done', 'cancelled') OR ast.status IS NULL THEN a.status ELSE ast.status END AS st
-  FROM activities a LEFT JOIN ast ON ast.activity_id = a.id AND ast.rn = 1
-  WHERE a.goal_id IN (SELECT id FROM g)
+  SELECT ga.goal_id, ga.aend,
+         CASE WHEN ga.status IN ('done', 'cancelled') OR ast.status IS NULL THEN ga.status ELSE ast.status END AS st
+  FROM ga LEFT JOIN ast ON ast.activity_id = ga.id AND ast.rn = 1
 ),
 behind AS (
   SELECT goal_id FROM la WHERE rn = 1 AND assessment IN ('partly', 'not')
@@ -122,7 +134,7 @@ behind AS (
   SELECT lf.goal_id FROM lf LEFT JOIN la ON la.goal_id = lf.goal_id AND la.rn = 1
   WHERE lf.rn = 1 AND lf.forecast IN ('partly', 'not') AND (la.pstart IS NULL OR la.pstart < lf.pstart)
   UNION
-  SELECT goal_id FROM lv WHERE rn = 1 AND off = 1
+  SELECT goal_id FROM ind WHERE last_off = 1
   UNION
   SELECT goal_id FROM trend
   WHERE (direction = 'decrease' AND projected > target) OR (direction <> 'decrease' AND projected < target)
@@ -139,12 +151,12 @@ SELECT goal_id FROM behind
 
 DIALECT = {
     "sqlite": {
-        "owners": "SELECT value AS id FROM json_each(:owner_ids)",
+        "owner_filter": "owner_id IN (SELECT value FROM json_each(:owner_ids))",
         "days": "(julianday(f.pend) - julianday(:today))",
         "year_end_days": "(julianday(max(\"end\")) - julianday(:today))",
     },
     "postgresql": {
-        "owners": "SELECT unnest(:owner_ids) AS id",
+        "owner_filter": "owner_id = ANY(:owner_ids)",
         "days": "CAST(f.pend - CAST(:today AS date) AS double precision)",
         "year_end_days": "CAST(max(\"end\") - CAST(:today AS date) AS double precision)",
     },

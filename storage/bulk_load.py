@@ -103,3 +103,10 @@ async def sync_sequences(connection: AsyncConnection, names: Iterable[str]) -> N
         await connection.execute(
             text(f"SELECT setval(pg_get_serial_sequence('{known}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM {known}), false)")
         )
+
+
+async def analyze(connection: AsyncConnection, names: Iterable[str]) -> None:
+    """Refresh the planner's statistics after a bulk load: on a freshly filled
+    database both planners otherwise guess row counts and pick scans over indexes."""
+    for name in names:
+        await connection.exec_driver_sql(f'ANALYZE "{table(name).name}"')

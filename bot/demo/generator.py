@@ -109,6 +109,7 @@ async def generate_city(
             if progress and (index + 1) % 10 == 0:
                 progress(f"{index + 1}/{len(city.departments)} departments")
         await bulk_load.sync_sequences(connection, (*ID_TABLES, "audit_log"))
+        await bulk_load.analyze(connection, TABLES)
         report.root_id = city.root_id
         await bulk_load.insert_rows(
             connection,
