@@ -382,9 +382,9 @@ def _indicator_block(
     history = view.history.get(indicator.id)
     stored = view.follow_up.indicator_values.get(indicator.id)
     lines = [texts.t("follow_up.card.target", target=value_text(texts, indicator.target, indicator.unit)) if indicator.target is not None else texts.t("follow_up.card.no_target")]
-    if history and history.last is not None and history.last_period is not None:
+    if history and history.last is not None and history.last_period is not None and history.last_period != history.last_year_period:
         lines.append(texts.t("follow_up.card.last_value", value=value_text(texts, history.last.total, indicator.unit), period=period_label(texts, view.profile, history.last_period)))
-    else:
+    elif not (history and history.last_year is not None):
         lines.append(texts.t("follow_up.card.no_last_value"))
     if history and history.last_year is not None and history.last_year_period is not None:
         lines.append(texts.t("follow_up.card.last_year", value=value_text(texts, history.last_year.total, indicator.unit), period=period_label(texts, view.profile, history.last_year_period)))

@@ -249,3 +249,13 @@ def test_no_text_of_the_other_language_leaks_into_a_card(lang):
             text = card_text(built)
             leaked = [piece for piece in other if piece in text]
             assert not leaked, (name, leaked[:3])
+
+
+def test_latest_value_is_shown_beside_last_year_when_it_is_a_different_period():
+    t3_2025 = Period(id=9, root_id=1, kind="T3", year=2025, start=date(2025, 9, 1), end=date(2025, 12, 31), deadline=date(2026, 1, 25), is_year_end=True)
+    history = {11: IndicatorHistory(last=Measurement(66.0), last_period=t3_2025, last_year=Measurement(60.0), last_year_period=T1_2025)}
+    view = GoalView(unit=UNIT, profile=load_profile("stockholm_ils"), goal=GOAL, parent=PARENT, period=T1, follow_up=DRAFT, history=history)
+    text = card_text(build_goal_card(Texts("sv"), view))
+    assert "Senaste värde: 66 % (Verksamhetsberättelse (tertial 3) 2025)" in text
+    assert "Samma period i fjol: 60 % (Tertial 1 2025) · Förflyttning sedan i fjol: +12,5 %" in text
+    assert "Antal språkpromenader\nMålvärde: 40 antal · Inget tidigare värde" in text
