@@ -23,6 +23,7 @@ from microsoft_teams.cards import (
     Container,
     Fact,
     FactSet,
+    TeamsCardProperties,
     TextBlock,
     TextInput,
     ToggleInput,
@@ -237,12 +238,14 @@ def build_goal_card(
         when = f"{format_date(at.date(), lang)} {at:%H:%M}"
         body.append(paragraph(texts.t("follow_up.version_note", when=when, name=view.updated_by_name), subtle=True))
     ids = _ids(view)
-    return card(
-        body,
-        [
-            submit(texts.t("follow_up.card.save"), Verb.SAVE_GOAL, **ids),
-            submit(texts.t("follow_up.to_overview"), Verb.OVERVIEW, unit_id=view.unit.id, period_id=view.period.id),
-        ],
+    return _wide(
+        card(
+            body,
+            [
+                submit(texts.t("follow_up.card.save"), Verb.SAVE_GOAL, **ids),
+                submit(texts.t("follow_up.to_overview"), Verb.OVERVIEW, unit_id=view.unit.id, period_id=view.period.id),
+            ],
+        )
     )
 
 
@@ -257,12 +260,14 @@ def build_evidence_card(texts: Any, view: GoalView, conflicts: Sequence[Reason])
     body.extend(TextBlock(text=f"• {conflict_text(texts, view, c)}", wrap=True, spacing="Small") for c in conflicts)
     body.append(paragraph(texts.t("follow_up.evidence.ask")))
     body.append(_text_input("evidence_note", texts.t("follow_up.evidence.label"), "", view.follow_up.evidence_note))
-    return card(
-        body,
-        [
-            submit(texts.t("follow_up.evidence.confirm"), Verb.CONFIRM_EVIDENCE, **_ids(view)),
-            submit(texts.t("follow_up.evidence.change"), Verb.OPEN_GOAL, goal_id=view.goal.id, period_id=view.period.id),
-        ],
+    return _wide(
+        card(
+            body,
+            [
+                submit(texts.t("follow_up.evidence.confirm"), Verb.CONFIRM_EVIDENCE, **_ids(view)),
+                submit(texts.t("follow_up.evidence.change"), Verb.OPEN_GOAL, goal_id=view.goal.id, period_id=view.period.id),
+            ],
+        )
     )
 
 
@@ -303,7 +308,7 @@ def build_review_card(texts: Any, view: GoalView, problems: Mapping[str, str]) -
         if follow_up.state != FollowUpState.APPROVED:
             actions.append(submit(texts.t("follow_up.edit", number=goal.number), Verb.OPEN_GOAL, goal_id=goal.id, period_id=view.period.id))
     actions.append(submit(texts.t("follow_up.to_overview"), Verb.OVERVIEW, unit_id=view.unit.id, period_id=view.period.id))
-    return card(body, actions)
+    return _wide(card(body, actions))
 
 
 def build_confirmation_card(texts: Any, view: GoalView, next_row: GoalRow | None) -> dict[str, Any]:
@@ -327,6 +332,12 @@ def build_confirmation_card(texts: Any, view: GoalView, next_row: GoalRow | None
 
 
 # --- pieces --------------------------------------------------------------------
+
+
+def _wide(built: dict[str, Any]) -> dict[str, Any]:
+    """Forms use the full message width in Teams (a Teams-only property, outside
+    the Adaptive Card schema; other hosts ignore it)."""
+    return {**built, "msteams": TeamsCardProperties(width="full").model_dump(by_alias=True, exclude_none=True)}
 
 
 def _ids(view: GoalView) -> dict[str, int]:
