@@ -510,3 +510,13 @@ async def test_in_a_shared_conversation_another_persons_answer_starts_afresh(org
     replies = await bertil.send("72,5")
     assert "Vilken enhet vill du rapportera för?" in card_text(cards(replies)[0])
     assert (await stored(org, "sol1")).indicator_values == {}
+
+
+async def test_a_one_word_analysis_on_the_card_is_sent_back_with_what_an_analysis_is(org):
+    chat = Chat(org, "anna")
+    goal_card, _ = await open_goal_card(chat, org)
+    review = cards(await chat.send(value=payload(goal_card, Verb.SAVE_GOAL, **goal_inputs(org, analysis="Bra."))))[-1]
+    seen = card_text(review)
+    assert "Analysen är för kort. En analys förklarar varför resultatet blev som det blev" in seen and "minst 15 ord" in seen
+    assert not any(a["data"]["verb"] == Verb.SUBMIT for a in review["actions"])
+    assert (await stored(org, "sol1")).analysis == "Bra."  # kept as a draft, to be improved
