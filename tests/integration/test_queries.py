@@ -9,9 +9,10 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from tiny_city import CLOCK, TODAY, City, city  # noqa: F401  (fixture)
+from tiny_city import CLOCK, TODAY, City, city, complete_changes  # noqa: F401  (fixture)
 
 from goals import queries, services
+from goals.access import Actor
 from goals.errors import PermissionDenied
 from goals.model import FollowUpState, Indicator, Measurement
 from goals.status import ReasonKind, behind_reasons
@@ -76,15 +77,9 @@ async def test_goal_status_from_another_tenant_is_refused(city: City) -> None:
     async with city.uow_factory() as uow:
         stranger = await uow.people.get(city.stranger_id)
         roles = await uow.people.roles(city.stranger_id)
-    actor = services_actor(stranger, roles)
+    actor = Actor(person=stranger, roles=tuple(roles))
     with pytest.raises(PermissionDenied):
         await queries.goal_status(city.uow_factory(), actor=actor, goal_id=city.goals["SOL-1"].id, today=TODAY)
-
-
-def services_actor(person, roles):
-    from goals.access import Actor
-
-    return Actor(person=person, roles=tuple(roles))
 
 
 async def test_not_reported_is_not_a_unit_managers_question(city: City) -> None:
@@ -123,8 +118,6 @@ async def test_not_reported_for_staff_and_director_covers_their_administration(c
 
 
 async def test_not_reported_leaves_out_submitted_follow_ups(city: City) -> None:
-    from tiny_city import complete_changes
-
     anna, bertil = await city.actor("anna"), await city.actor("bertil")
     for code in ("SOL-1", "SOL-2"):
         goal = city.goals[code]
