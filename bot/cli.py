@@ -6,6 +6,7 @@
     malkoll serve [--host H] [--port P]     run the bot
     malkoll reminders plan|run …            reminders (bot/cli_reminders.py)
     malkoll manifest build [--out FILE]     the Teams app package (bot/manifest_build.py)
+    malkoll template|import|export …       Excel in and out (bot/cli_excel.py)
 
 The database is Settings().effective_database_url (DATABASE_URL, else the SQLite
 file in the data directory). Everything is built inside the command; a user
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.manifest_build import add_manifest_parser
 
     add_manifest_parser(commands)
+    from bot.cli_excel import add_excel_parsers
+
+    add_excel_parsers(commands)
     return parser
 
 
@@ -98,6 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.manifest_build import run_manifest
 
             run_manifest(settings, args)
+        elif args.command in ("template", "import", "export"):
+            from bot.cli_excel import run_excel
+
+            if not asyncio.run(run_excel(settings, args, engine_for=_engine, failed=CommandFailed)):
+                return EXIT_FAILED
     except CommandFailed as failure:
         print(f"malkoll: error: {failure}", file=sys.stderr)
         return EXIT_FAILED

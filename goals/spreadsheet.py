@@ -1,0 +1,475 @@
+"""The goal-plan spreadsheet as plain data: its sheets and columns, and the checks
+that need nothing but the file itself.
+
+The Excel template (bot/excel/template.py) writes these sheets and headers; the
+importer reads the cells into `Sheet`s and calls `parse_plan`, which either gives
+a `Plan` or lists EVERY problem with sheet, row, column and what is wrong, so a
+staff unit can fix the whole file in one go. Codes are the natural keys: a unit
+is matched by its code within the tenant, a goal by its code within its owner.
+Enum cells accept the Swedish word shown in the template's drop-down or the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from goals.errors import ProfileError
+from goals.model import ActivityStatus, Direction, OrgKind, Role
+from goals.profiles import Profile, available_profiles, load_profile
+
+ORG, PEOPLE, ROLES, GOALS, RESULTS, INDICATORS, ACTIVITIES, PERIODS = (
+    "Organisation", "Personer", "Roller", "Mål", "Förväntade resultat", "Indikatorer", "Aktiviteter", "Perioder",
+)
+
+# Sheet -> column headers, in template order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    ORG: ("Kod", "Namn", "Typ", "Överordnad kod", "Tenant-id", "Profil"),
+    PEOPLE: ("Entra objekt-id", "Namn", "E-post", "Språk"),
+    ROLES: ("Entra objekt-id", "Enhetskod", "Roll"),
+    GOALS: ("Kod", "Titel", "Nivå", "Ägare (enhetskod)", "Överordnat mål (kod)", "Giltigt från år",
+            "Giltigt till år", "Beskrivning"),
+    RESULTS: ("Målkod", "Text", "Riktning", "Målvärde", "Basvärde"),
+    INDICATORS: ("Målkod", "Kod", "Namn", "Måttenhet", "Riktning", "Målvärde", "Basvärde", "Könsuppdelad",
+                 "Kolada-id"),
+    ACTIVITIES: ("Målkod", "Titel", "Start", "Slut", "Status"),
+    PERIODS: ("Typ", "År", "Start", "Slut", "Sista rapportdag"),
+}
+
+# The Swedish words offered in the template's drop-downs.
+SWEDISH: dict[type[StrEnum], dict[str, StrEnum]] = {
+    OrgKind: {"kommun": OrgKind.MUNICIPALITY, "förvaltning": OrgKind.ADMINISTRATION, "nämnd": OrgKind.COMMITTEE,
+              "avdelning": OrgKind.DEPARTMENT, "enhet": OrgKind.UNIT},
+    Role: {"enhetschef": Role.UNIT_MANAGER, "avdelningschef": Role.DEPARTMENT_HEAD, "stab": Role.STAFF,
+           "direktör": Role.DIRECTOR, "administratör": Role.ADMIN},
+    Direction: {"öka": Direction.INCREASE, "minska": Direction.DECREASE, "uppnå": Direction.REACH},
+    ActivityStatus: {"ej påbörjad": ActivityStatus.NOT_STARTED, "pågår": ActivityStatus.ONGOING,
+                     "klar": ActivityStatus.DONE, "försenad": ActivityStatus.DELAYED,
+                     "avbruten": ActivityStatus.CANCELLED},
+}
+YES, NO = ("ja", "yes", "true", "1", "x"), ("nej", "no", "false", "0", "")
+
+
+def swedish_word(value: StrEnum) -> str:
+    return next(word for word, member in SWEDISH[type(value)].items() if member == value)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    sheet: str
+    row: int
+    column: str  # the column's letter, "" when the problem is the whole sheet
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.column}{self.row}" if self.column else f"{self.sheet} rad {self.row}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The cells read from one sheet: data rows (1-based Excel row numbers) keyed by header."""
+
+    name: str
+    rows: Sequence[tuple[int, Mapping[str, Any]]]
+    missing_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    row: int
+    code: str
+    name: str
+    kind: OrgKind
+    parent_code: str | None
+    tenant_id: str = ""
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    row: int
+    entra_object_id: str
+    name: str
+    email: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    row: int
+    entra_object_id: str
+    unit_code: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    text: str
+    direction: Direction
+    target: float | None
+    baseline: float | None
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    code: str
+    name: str
+    unit: str
+    direction: Direction
+    target: float | None
+    baseline: float | None
+    gender_split: bool
+    kpi_id: str | None
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    title: str
+    start: date
+    end: date
+    status: ActivityStatus
+
+
+@dataclass
+class GoalRow:
+    row: int
+    code: str
+    title: str
+    level: str
+    owner_code: str
+    parent_code: str | None
+    valid_from: int
+    valid_to: int
+    description: str
+    results: list[ResultRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    activities: list[ActivityRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    row: int
+    kind: str
+    year: int
+    start: date | None
+    end: date | None
+    deadline: date | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked file. `units` and `goals` are ordered parents first."""
+
+    root: OrgRow
+    profile: Profile
+    units: tuple[OrgRow, ...]
+    people: tuple[PersonRow, ...]
+    roles: tuple[RoleRow, ...]
+    periods: tuple[PeriodRow, ...]
+    goals: tuple[GoalRow, ...]
+
+
+class PlanInvalid(Exception):
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = sorted(problems)
+
+
+def column_letter(sheet: str, header: str) -> str:
+    index = COLUMNS[sheet].index(header)
+    return chr(ord("A") + index)
+
+
+class _Reader:
+    """Typed cell access that records a problem instead of raising."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, sheet: str, row: int, header: str, message: str) -> None:
+        self.problems.append(Problem(sheet, row, column_letter(sheet, header) if header else "", message))
+
+    def text(self, sheet: str, row: int, cells: Mapping[str, Any], header: str, *, required: bool = False) -> str:
+        value = cells.get(header)
+        text = "" if value is None else (str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)).strip()
+        if required and not text:
+            self.problem(sheet, row, header, "värde saknas")
+        return text
+
+    def number(self, sheet: str, row: int, cells: Mapping[str, Any], header: str) -> float | None:
+        value = cells.get(header)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            self.problem(sheet, row, header, f"inte ett tal: {value!r}")
+            return None
+        if isinstance(value, int | float):
+            return float(value)
+        try:  # "12,5" as typed in a Swedish Excel that stored it as text
+            return float(str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", "."))
+        except ValueError:
+            self.problem(sheet, row, header, f"inte ett tal: {value!r}")
+            return None
+
+    def year(self, sheet: str, row: int, cells: Mapping[str, Any], header: str) -> int | None:
+        number = self.number(sheet, row, cells, header)
+        if number is None:
+            if header not in {p.column for p in self.problems if p.row == row and p.sheet == sheet}:
+                self.problem(sheet, row, header, "år saknas")
+            return None
+        if not number.is_integer() or not 2000 <= number <= 2100:
+            self.problem(sheet, row, header, f"inte ett årtal: {cells.get(header)!r}")
+            return None
+        return int(number)
+
+    def day(self, sheet: str, row: int, cells: Mapping[str, Any], header: str, *, required: bool) -> date | None:
+        value = cells.get(header)
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(sheet, row, header, "datum saknas")
+            return None
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.problem(sheet, row, header, f"inte ett datum (ÅÅÅÅ-MM-DD): {value!r}")
+            return None
+
+    def choice(self, sheet: str, row: int, cells: Mapping[str, Any], header: str, enum: type[StrEnum],
+               *, default: StrEnum | None = None):
+        text = self.text(sheet, row, cells, header).lower()
+        if not text and default is not None:
+            return default
+        member = SWEDISH[enum].get(text) or next((m for m in enum if m.value == text), None)
+        if member is None:
+            allowed = ", ".join(SWEDISH[enum])
+            self.problem(sheet, row, header, f"okänt värde {text!r} (tillåtna: {allowed})" if text else
+                         f"värde saknas (tillåtna: {allowed})")
+        return member
+
+    def flag(self, sheet: str, row: int, cells: Mapping[str, Any], header: str) -> bool:
+        text = self.text(sheet, row, cells, header).lower()
+        if text in YES:
+            return True
+        if text not in NO:
+            self.problem(sheet, row, header, f"skriv ja eller nej, inte {text!r}")
+        return False
+
+
+def parse_plan(sheets: Mapping[str, Sheet]) -> Plan:
+    """Check the whole file; raise PlanInvalid listing every problem found."""
+    r = _Reader()
+    for name in COLUMNS:
+        sheet = sheets.get(name)
+        if sheet is None:
+            r.problems.append(Problem(name, 1, "", "fliken saknas"))
+        else:
+            for header in sheet.missing_columns:
+                r.problems.append(Problem(name, 1, column_letter(name, header), f"kolumnen {header!r} saknas"))
+    if r.problems:
+        raise PlanInvalid(r.problems)
+
+    root, units = _units(r, sheets[ORG])
+    profile = _profile(r, root)
+    unit_codes = {u.code for u in units}
+    people = _people(r, sheets[PEOPLE])
+    roles = _roles(r, sheets[ROLES], {p.entra_object_id for p in people}, unit_codes)
+    periods = _periods(r, sheets[PERIODS], profile)
+    goals = _goals(r, sheets, {u.code: u for u in units}, profile)
+    if r.problems or root is None or profile is None:
+        raise PlanInvalid(r.problems or [Problem(ORG, 1, "", "ingen rotenhet (en rad utan överordnad kod)")])
+    return Plan(root=root, profile=profile, units=tuple(units), people=tuple(people), roles=tuple(roles),
+                periods=tuple(periods), goals=tuple(goals))
+
+
+def _duplicate(r: _Reader, seen: dict[str, int], key: str, sheet: str, row: int, header: str) -> bool:
+    if key in seen:
+        r.problem(sheet, row, header, f"{key!r} finns redan på rad {seen[key]}")
+        return True
+    seen[key] = row
+    return False
+
+
+def _units(r: _Reader, sheet: Sheet) -> tuple[OrgRow | None, list[OrgRow]]:
+    rows: list[OrgRow] = []
+    seen: dict[str, int] = {}
+    for row, cells in sheet.rows:
+        code = r.text(ORG, row, cells, "Kod", required=True)
+        name = r.text(ORG, row, cells, "Namn", required=True)
+        kind = r.choice(ORG, row, cells, "Typ", OrgKind)
+        parent = r.text(ORG, row, cells, "Överordnad kod") or None
+        tenant = r.text(ORG, row, cells, "Tenant-id", required=parent is None)
+        profile = r.text(ORG, row, cells, "Profil", required=parent is None) or None
+        if code and not _duplicate(r, seen, code, ORG, row, "Kod") and kind is not None:
+            rows.append(OrgRow(row, code, name, kind, parent, tenant, profile))
+    roots = [u for u in rows if u.parent_code is None]
+    for extra in roots[1:]:
+        r.problem(ORG, extra.row, "Överordnad kod", f"bara en rotenhet per fil; {roots[0].code!r} är redan rot")
+    for unit in rows:
+        if unit.parent_code is not None and unit.parent_code not in seen:
+            r.problem(ORG, unit.row, "Överordnad kod", f"okänd överordnad enhet {unit.parent_code!r}")
+    ordered = _parents_first(rows, lambda u: u.code, lambda u: u.parent_code)
+    for unit in rows:
+        if unit not in ordered and unit.parent_code in seen:
+            r.problem(ORG, unit.row, "Överordnad kod", "enheten ligger under sig själv (cirkel)")
+    return (roots[0] if roots else None), ordered
+
+
+def _parents_first(rows, key, parent_of) -> list:
+    """Rows whose parent chain reaches a row without parent, parents before children."""
+    by_parent: dict[str | None, list] = {}
+    for item in rows:
+        by_parent.setdefault(parent_of(item), []).append(item)
+    known = {key(item) for item in rows}
+    ordered: list = []
+    queue = [item for item in rows if parent_of(item) is None or parent_of(item) not in known]
+    while queue:
+        item = queue.pop(0)
+        ordered.append(item)
+        queue.extend(by_parent.get(key(item), []))
+    return ordered
+
+
+def _profile(r: _Reader, root: OrgRow | None) -> Profile | None:
+    if root is None or root.profile is None:
+        return None
+    try:
+        return load_profile(root.profile)
+    except ProfileError:
+        r.problem(ORG, root.row, "Profil", f"okänd profil {root.profile!r} (finns: {', '.join(available_profiles())})")
+        return None
+
+
+def _people(r: _Reader, sheet: Sheet) -> list[PersonRow]:
+    people: list[PersonRow] = []
+    seen: dict[str, int] = {}
+    for row, cells in sheet.rows:
+        entra = r.text(PEOPLE, row, cells, "Entra objekt-id", required=True).lower()
+        name = r.text(PEOPLE, row, cells, "Namn", required=True)
+        email = r.text(PEOPLE, row, cells, "E-post")
+        if email and "@" not in email:
+            r.problem(PEOPLE, row, "E-post", f"inte en e-postadress: {email!r}")
+        locale = r.text(PEOPLE, row, cells, "Språk") or "sv-SE"
+        if entra and not _duplicate(r, seen, entra, PEOPLE, row, "Entra objekt-id"):
+            people.append(PersonRow(row, entra, name, email, locale))
+    return people
+
+
+def _roles(r: _Reader, sheet: Sheet, people: set[str], units: set[str]) -> list[RoleRow]:
+    roles: list[RoleRow] = []
+    for row, cells in sheet.rows:
+        entra = r.text(ROLES, row, cells, "Entra objekt-id", required=True).lower()
+        unit = r.text(ROLES, row, cells, "Enhetskod", required=True)
+        role = r.choice(ROLES, row, cells, "Roll", Role)
+        if entra and entra not in people:
+            r.problem(ROLES, row, "Entra objekt-id", f"okänd person {entra!r} (saknas på fliken {PEOPLE})")
+        if unit and unit not in units:
+            r.problem(ROLES, row, "Enhetskod", f"okänd enhet {unit!r}")
+        if entra and unit and role is not None:
+            roles.append(RoleRow(row, entra, unit, role))
+    return roles
+
+
+def _periods(r: _Reader, sheet: Sheet, profile: Profile | None) -> list[PeriodRow]:
+    periods: list[PeriodRow] = []
+    seen: dict[str, int] = {}
+    kinds = [k.key for k in profile.period_kinds] if profile else []
+    for row, cells in sheet.rows:
+        kind = r.text(PERIODS, row, cells, "Typ", required=True)
+        if kind and profile is not None and kind not in kinds:
+            r.problem(PERIODS, row, "Typ", f"okänd periodtyp {kind!r} (tillåtna: {', '.join(kinds)})")
+        year = r.year(PERIODS, row, cells, "År")
+        start = r.day(PERIODS, row, cells, "Start", required=False)
+        end = r.day(PERIODS, row, cells, "Slut", required=False)
+        deadline = r.day(PERIODS, row, cells, "Sista rapportdag", required=False)
+        if start and end and end < start:
+            r.problem(PERIODS, row, "Slut", f"slutar {end} före start {start}")
+        if end and deadline and deadline < end:
+            r.problem(PERIODS, row, "Sista rapportdag", f"sista rapportdag {deadline} före periodens slut {end}")
+        if kind and year is not None and not _duplicate(r, seen, f"{kind}/{year}", PERIODS, row, "Typ"):
+            periods.append(PeriodRow(row, kind, year, start, end, deadline))
+    return periods
+
+
+def _goals(r: _Reader, sheets: Mapping[str, Sheet], units: dict[str, OrgRow], profile: Profile | None) -> list[GoalRow]:
+    goals: dict[str, GoalRow] = {}
+    levels = {level.key: level for level in profile.levels} if profile else {}
+    for row, cells in sheets[GOALS].rows:
+        code = r.text(GOALS, row, cells, "Kod", required=True)
+        title = r.text(GOALS, row, cells, "Titel", required=True)
+        level = r.text(GOALS, row, cells, "Nivå", required=True)
+        owner = r.text(GOALS, row, cells, "Ägare (enhetskod)", required=True)
+        parent = r.text(GOALS, row, cells, "Överordnat mål (kod)") or None
+        valid_from = r.year(GOALS, row, cells, "Giltigt från år")
+        valid_to = r.year(GOALS, row, cells, "Giltigt till år")
+        description = r.text(GOALS, row, cells, "Beskrivning")
+        if owner and owner not in units:
+            r.problem(GOALS, row, "Ägare (enhetskod)", f"okänd enhet {owner!r}")
+        if level and profile is not None:
+            if level not in levels:
+                r.problem(GOALS, row, "Nivå", f"okänd nivå {level!r} (tillåtna: {', '.join(levels)})")
+            elif owner in units and units[owner].kind not in levels[level].org_kinds:
+                r.problem(GOALS, row, "Nivå", f"nivån {level!r} passar inte en {swedish_word(units[owner].kind)}")
+        if valid_from is not None and valid_to is not None and valid_to < valid_from:
+            r.problem(GOALS, row, "Giltigt till år", f"slutår {valid_to} före startår {valid_from}")
+        if code in goals:
+            r.problem(GOALS, row, "Kod", f"{code!r} finns redan på rad {goals[code].row}")
+        elif code and valid_from is not None and valid_to is not None:
+            goals[code] = GoalRow(row, code, title, level, owner, parent, valid_from, valid_to, description)
+    for goal in goals.values():
+        if goal.parent_code is not None and goal.parent_code not in goals:
+            r.problem(GOALS, goal.row, "Överordnat mål (kod)", f"okänt överordnat mål {goal.parent_code!r}")
+    ordered = _parents_first(list(goals.values()), lambda g: g.code, lambda g: g.parent_code)
+    for goal in goals.values():
+        if goal not in ordered:
+            r.problem(GOALS, goal.row, "Överordnat mål (kod)", "målet ligger under sig självt (cirkel)")
+    _children(r, sheets, goals)
+    return ordered
+
+
+def _children(r: _Reader, sheets: Mapping[str, Sheet], goals: dict[str, GoalRow]) -> None:
+    def goal_of(sheet: str, row: int, cells) -> GoalRow | None:
+        code = r.text(sheet, row, cells, "Målkod", required=True)
+        if code and code not in goals:
+            r.problem(sheet, row, "Målkod", f"okänt mål {code!r}")
+        return goals.get(code)
+
+    for row, cells in sheets[RESULTS].rows:
+        goal = goal_of(RESULTS, row, cells)
+        text = r.text(RESULTS, row, cells, "Text", required=True)
+        direction = r.choice(RESULTS, row, cells, "Riktning", Direction, default=Direction.REACH)
+        target = r.number(RESULTS, row, cells, "Målvärde")
+        baseline = r.number(RESULTS, row, cells, "Basvärde")
+        if goal is not None and text and direction is not None:
+            goal.results.append(ResultRow(text, direction, target, baseline))
+    seen: dict[str, int] = {}
+    for row, cells in sheets[INDICATORS].rows:
+        goal = goal_of(INDICATORS, row, cells)
+        code = r.text(INDICATORS, row, cells, "Kod", required=True)
+        name = r.text(INDICATORS, row, cells, "Namn", required=True)
+        unit = r.text(INDICATORS, row, cells, "Måttenhet", required=True)
+        direction = r.choice(INDICATORS, row, cells, "Riktning", Direction, default=Direction.INCREASE)
+        target = r.number(INDICATORS, row, cells, "Målvärde")
+        baseline = r.number(INDICATORS, row, cells, "Basvärde")
+        split = r.flag(INDICATORS, row, cells, "Könsuppdelad")
+        kpi = r.text(INDICATORS, row, cells, "Kolada-id") or None
+        duplicate = bool(code) and goal is not None and _duplicate(r, seen, f"{goal.code}/{code}", INDICATORS, row, "Kod")
+        if goal is not None and code and name and unit and direction is not None and not duplicate:
+            goal.indicators.append(IndicatorRow(code, name, unit, direction, target, baseline, split, kpi))
+    for row, cells in sheets[ACTIVITIES].rows:
+        goal = goal_of(ACTIVITIES, row, cells)
+        title = r.text(ACTIVITIES, row, cells, "Titel", required=True)
+        start = r.day(ACTIVITIES, row, cells, "Start", required=True)
+        end = r.day(ACTIVITIES, row, cells, "Slut", required=True)
+        status = r.choice(ACTIVITIES, row, cells, "Status", ActivityStatus, default=ActivityStatus.NOT_STARTED)
+        if start and end and end < start:
+            r.problem(ACTIVITIES, row, "Slut", f"slutar {end} före start {start}")
+        elif goal is not None and title and start and end and status is not None:
+            goal.activities.append(ActivityRow(title, start, end, status))
