@@ -30,8 +30,10 @@ from bot.adapter import create_adapter
 from bot.config import Settings
 from bot.identity import Identities
 from bot.logging_setup import configure_logging
+from bot.outbox_dispatcher import approval_flows, dispatcher_context
 from bot.references import ReferenceRecorder
 from bot.state_storage import SqlBotStorage
+from bot.summary_jobs import summaries_context, summary_flows
 from bot.teams_bot import MalkollBot, OneWriterLedger, make_turn_error_handler
 from bot.tenants import TenantGate
 from dialogs.follow_up_dialog import FollowUpDialog
@@ -72,6 +74,8 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_runtime)
+    app.cleanup_ctx.append(dispatcher_context)  # approval cards and outcomes from the outbox; needs the runtime
+    app.cleanup_ctx.append(summaries_context)  # scheduled channel summaries; needs the runtime
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
     return app
@@ -99,7 +103,11 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
     bot = MalkollBot(
         conversation_state=conversation_state,
-        main_dialog=MainDialog(uow_factory=make_uow, clock=clock, flows=_flows(make_uow, clock)),
+        main_dialog=MainDialog(uow_factory=make_uow, clock=clock, flows={
+            **_flows(make_uow, clock),
+            **approval_flows(uow_factory=make_uow, clock=clock, sessionmaker=sessionmaker),
+            **summary_flows(uow_factory=make_uow, clock=clock, sessionmaker=sessionmaker),
+        }),
         identities=Identities(uow_factory=make_uow),
         tenant_gate=TenantGate(configured=settings.allowed_tenants, uow_factory=make_uow),
         ledger=ledger,
