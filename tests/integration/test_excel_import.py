@@ -5,6 +5,7 @@ place and is audited."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 import storage.models  # noqa: F401  (registers the tables in Base.metadata)
+from bot.cli import main
 from bot.excel.importer import import_workbook
 from bot.excel.template import write_template
 from goals.clock import FixedClock
@@ -207,3 +209,29 @@ async def test_a_newer_file_updates_in_place_and_is_audited(uow_factory, engine,
     assert new_rows[0].details["changes"]["name"]["to"] == "Blåklockans förskola och pedagogisk omsorg"
     assert new_rows[1].details["changes"] == {"email": {"from": "bo@lillby.se", "to": "bo.a@lillby.se"}}
     assert set(new_rows[2].details["changes"]) == {"indicators", "activities"}
+
+
+async def test_malkoll_import_prints_every_problem_and_exits_1(engine, database_url, monkeypatch, template, tmp_path,
+                                                               capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    broken = fill(template, tmp_path / "broken.xlsx", {
+        **ROWS, "Indikatorer": [("BLA-1", "BLA-1-L", "Andel", "%", "öka", "åttio")],
+        "Mål": [*ROWS["Mål"], ("BLA-1", "Igen", "enhet", "BLA", None, 2026, 2026)],
+    })
+    before = await counts(engine)
+
+    def run(*argv: str) -> int:  # the command runs its own event loop, so off this one
+        return main(list(argv))
+
+    assert await asyncio.to_thread(run, "import", str(broken)) == 1
+    err = capsys.readouterr().err
+    assert "2 problem(s); nothing was imported" in err
+    assert "Indikatorer!F2: inte ett tal: 'åttio'" in err
+    assert "Mål!A4: 'BLA-1' finns redan på rad 3" in err
+    assert await counts(engine) == before
+
+    good = fill(template, tmp_path / "plan.xlsx", ROWS)
+    assert await asyncio.to_thread(run, "import", str(good)) == 0
+    assert "2 mål created" in capsys.readouterr().out
+    assert await asyncio.to_thread(run, "import", str(good)) == 0
+    assert "already up to date; nothing changed" in capsys.readouterr().out
