@@ -21,7 +21,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from goals.model import FollowUp, FollowUpState, Goal, Indicator, OrgKind, OrgNode, Period
+from goals.access import Actor, scope_nodes_in
+from goals.errors import PermissionDenied
+from goals.model import FollowUp, FollowUpState, Goal, Indicator, OrgKind, OrgNode, Period, Role
 from goals.ports import UnitOfWork
 from goals.profiles import Profile, load_profile
 
@@ -64,6 +66,22 @@ async def export_period(
         rows = await _rows(uow, root, profile, period, node_ids)
     write_workbook(rows, profile, out)
     return len(rows)
+
+
+HEAD_ROLES = frozenset({Role.DEPARTMENT_HEAD, Role.DIRECTOR, Role.STAFF, Role.ADMIN})
+
+
+async def export_for_actor(
+    uow_factory: Callable[[], UnitOfWork], *, actor: Actor, kind: str, year: int, out: Path
+) -> int:
+    """The export a head may ask for in chat: only the goals under the nodes where
+    they hold a head's role (a department head their department, a director or the
+    staff unit the administration). Unit managers and strangers get PermissionDenied."""
+    async with uow_factory() as uow:
+        nodes = await scope_nodes_in(uow, actor=actor, roles=HEAD_ROLES)
+    if not nodes:
+        raise PermissionDenied("only heads export follow-ups")
+    return await export_period(uow_factory, kind=kind, year=year, out=out, node_ids=[n.id for n in nodes])
 
 
 async def _root(uow: UnitOfWork, root_code: str | None, node_ids: Sequence[int] | None) -> OrgNode:

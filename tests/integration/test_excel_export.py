@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 from tiny_city import CLOCK, City, city, complete_changes  # noqa: F401  (fixture)
 
 from bot.cli import main
-from bot.excel.exporter import HEADERS, SUMMARY, ExportError, export_period
+from bot.excel.exporter import HEADERS, SUMMARY, ExportError, export_for_actor, export_period
 from goals import services
+from goals.errors import PermissionDenied
 from goals.model import Direction, Fulfilment, Goal, Indicator, Measurement
 from goals.services import FollowUpChanges
 
@@ -108,3 +109,17 @@ async def test_malkoll_export_command(city: City, tmp_path, monkeypatch, databas
     assert await asyncio.to_thread(run, "export", "--period", "T9/2026", "--root", "KOMMUN") == 1
     assert "no period T9/2026" in capsys.readouterr().err
     assert await asyncio.to_thread(run, "export", "--period", "tvåan") == 2
+
+
+async def test_a_head_exports_only_their_part_and_a_unit_manager_may_not(reported: City, tmp_path):
+    out = tmp_path / "bertil.xlsx"
+
+    await export_for_actor(reported.uow_factory, actor=await reported.actor("bertil"), kind="T1", year=2026, out=out)
+
+    assert sorted(r["Målkod"] for r in rows_of(load_workbook(out)[SUMMARY])) == ["SOL-1", "SOL-2", "SOL-3", "VIT-1"]
+    await export_for_actor(reported.uow_factory, actor=await reported.actor("david"), kind="T1", year=2026, out=out)
+    assert "LON-1" not in {r["Målkod"] for r in rows_of(load_workbook(out)[SUMMARY])}  # Södra is not David's
+    with pytest.raises(PermissionDenied):
+        await export_for_actor(reported.uow_factory, actor=await reported.actor("anna"), kind="T1", year=2026,
+                               out=tmp_path / "anna.xlsx")
+    assert not (tmp_path / "anna.xlsx").exists()
