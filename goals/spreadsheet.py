@@ -76,6 +76,7 @@ class Sheet:
     name: str
     rows: Sequence[tuple[int, Mapping[str, Any]]]
     missing_columns: tuple[str, ...] = ()
+    letters: Mapping[str, str] = field(default_factory=dict)  # header -> column letter where it was found
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class PlanInvalid(Exception):
 
 
 def column_letter(sheet: str, header: str) -> str:
+    """The header's column in the template (every sheet has fewer than 26 columns)."""
     index = COLUMNS[sheet].index(header)
     return chr(ord("A") + index)
 
@@ -187,11 +189,16 @@ def column_letter(sheet: str, header: str) -> str:
 class _Reader:
     """Typed cell access that records a problem instead of raising."""
 
-    def __init__(self) -> None:
+    def __init__(self, sheets: Mapping[str, Sheet]) -> None:
         self.problems: list[Problem] = []
+        # Problems name the column where the header really is, even if someone moved it.
+        self.letters = {name: sheet.letters for name, sheet in sheets.items()}
 
     def problem(self, sheet: str, row: int, header: str, message: str) -> None:
-        self.problems.append(Problem(sheet, row, column_letter(sheet, header) if header else "", message))
+        self.problems.append(Problem(sheet, row, self._letter(sheet, header) if header else "", message))
+
+    def _letter(self, sheet: str, header: str) -> str:
+        return self.letters.get(sheet, {}).get(header) or column_letter(sheet, header)
 
     def text(self, sheet: str, row: int, cells: Mapping[str, Any], header: str, *, required: bool = False) -> str:
         value = cells.get(header)
@@ -218,7 +225,7 @@ class _Reader:
     def year(self, sheet: str, row: int, cells: Mapping[str, Any], header: str) -> int | None:
         number = self.number(sheet, row, cells, header)
         if number is None:
-            if header not in {p.column for p in self.problems if p.row == row and p.sheet == sheet}:
+            if not any(p.row == row and p.sheet == sheet and p.column == self._letter(sheet, header) for p in self.problems):
                 self.problem(sheet, row, header, "år saknas")
             return None
         if not number.is_integer() or not 2000 <= number <= 2100:
@@ -265,7 +272,7 @@ class _Reader:
 
 def parse_plan(sheets: Mapping[str, Sheet]) -> Plan:
     """Check the whole file; raise PlanInvalid listing every problem found."""
-    r = _Reader()
+    r = _Reader(sheets)
     for name in COLUMNS:
         sheet = sheets.get(name)
         if sheet is None:

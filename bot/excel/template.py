@@ -120,7 +120,8 @@ def read_sheets(path: Path) -> dict[str, Sheet]:
                 cells = {h: values[i] for h, i in found.items() if h in headers and i < len(values)}
                 if any(v is not None and str(v).strip() for v in cells.values()):
                     data.append((number, cells))
-            sheets[name] = Sheet(name, data, tuple(h for h in headers if h not in found))
+            letters = {h: get_column_letter(i + 1) for h, i in found.items() if h in headers}
+            sheets[name] = Sheet(name, data, tuple(h for h in headers if h not in found), letters)
         return sheets
     finally:
         book.close()

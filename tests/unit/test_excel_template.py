@@ -4,11 +4,12 @@ and the CLI writes it."""
 
 from __future__ import annotations
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
 from bot.excel.template import INSTRUCTIONS, read_sheets, write_template
-from goals.spreadsheet import COLUMNS, GOALS, ORG, PERIODS, ROLES
+from goals.spreadsheet import COLUMNS, GOALS, ORG, PERIODS, ROLES, PlanInvalid, parse_plan
 
 
 def validations(sheet) -> dict[str, list[str]]:
@@ -58,3 +59,37 @@ def test_malkoll_template_writes_the_file(tmp_path, capsys):
 
     assert load_workbook(out).sheetnames[0] == INSTRUCTIONS
     assert str(out) in capsys.readouterr().out
+
+
+def test_problems_name_the_column_where_the_header_really_is(tmp_path):
+    path = write_template(tmp_path / "mall.xlsx")
+    book = load_workbook(path)
+    goals = book[GOALS]
+    goals.delete_rows(1)
+    goals.append(["Titel", "Kod", "Nivå", "Ägare (enhetskod)", "Överordnat mål (kod)", "Giltigt från år",
+                  "Giltigt till år", "Beskrivning"])  # Titel and Kod swapped
+    goals.append(["Ett mål", "M-1", "enhet", "E", None, "tjugotjugosex", 2026])
+    book[ORG].append(["K", "Kommun", "kommun", None, "t", "stockholm_ils"])
+    book[ORG].append(["E", "Enhet", "enhet", "K"])
+    book.save(path)
+
+    with pytest.raises(PlanInvalid) as raised:
+        parse_plan(read_sheets(path))
+
+    assert [str(p) for p in raised.value.problems] == ["Mål!F2: inte ett tal: 'tjugotjugosex'"]
+
+
+def test_a_missing_sheet_or_column_is_reported_before_anything_else(tmp_path):
+    path = write_template(tmp_path / "mall.xlsx")
+    book = load_workbook(path)
+    del book[PERIODS]
+    book[ROLES]["C1"] = "Befattning"
+    book.save(path)
+
+    with pytest.raises(PlanInvalid) as raised:
+        parse_plan(read_sheets(path))
+
+    assert [str(p) for p in raised.value.problems] == [
+        "Perioder rad 1: fliken saknas",
+        "Roller!C1: kolumnen 'Roll' saknas",
+    ]
