@@ -70,6 +70,8 @@ async def run_excel(settings, args, *, engine_for, failed) -> bool:
 async def _import(factory, path: Path, *, clock, failed) -> bool:
     from zipfile import BadZipFile
 
+    from openpyxl.utils.exceptions import InvalidFileException
+
     from goals.spreadsheet import PlanInvalid
 
     from bot.excel.importer import import_workbook
@@ -78,7 +80,7 @@ async def _import(factory, path: Path, *, clock, failed) -> bool:
         raise failed(f"no such file: {path}")
     try:
         report = await import_workbook(factory, path, clock=clock)
-    except (BadZipFile, OSError, KeyError) as error:
+    except (BadZipFile, InvalidFileException, OSError, KeyError) as error:
         raise failed(f"not an .xlsx file {path}: {error}") from None
     except PlanInvalid as invalid:
         print(f"{path}: {len(invalid.problems)} problem(s); nothing was imported.", file=sys.stderr)

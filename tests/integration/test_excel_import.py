@@ -235,3 +235,6 @@ async def test_malkoll_import_prints_every_problem_and_exits_1(engine, database_
     assert "2 mål created" in capsys.readouterr().out
     assert await asyncio.to_thread(run, "import", str(good)) == 0
     assert "already up to date; nothing changed" in capsys.readouterr().out
+    (tmp_path / "notes.txt").write_text("hej")
+    assert await asyncio.to_thread(run, "import", str(tmp_path / "notes.txt")) == 1
+    assert capsys.readouterr().err.startswith("malkoll: error: not an .xlsx file")
