@@ -112,6 +112,7 @@ async def test_every_problem_is_listed_and_nothing_is_written(uow_factory, engin
             ("GRO", "Gröna", "enhet", "SAKNAS"),  # row 7: missing parent
             ("LIL", "Lila", "planet", "AVD"),  # row 8: unknown kind
         ],
+        "Personer": [*ROWS["Personer"], ("B0000000-0000-4000-8000-000000000001", "Alma igen", "alma.at.lillby")],  # row 4
         "Roller": [*ROWS["Roller"], ("b0000000-0000-4000-8000-000000000001", "OKAND", "kung")],  # row 4
         "Mål": [
             *ROWS["Mål"],
@@ -130,6 +131,8 @@ async def test_every_problem_is_listed_and_nothing_is_written(uow_factory, engin
         ("Organisation", 6, "A"): "finns redan på rad 5",
         ("Organisation", 7, "D"): "okänd överordnad enhet 'SAKNAS'",
         ("Organisation", 8, "C"): "okänt värde 'planet'",
+        ("Personer", 4, "A"): "'b0000000-0000-4000-8000-000000000001' finns redan på rad 2",
+        ("Personer", 4, "C"): "inte en e-postadress: 'alma.at.lillby'",
         ("Roller", 4, "B"): "okänd enhet 'OKAND'",
         ("Roller", 4, "C"): "okänt värde 'kung'",
         ("Mål", 4, "E"): "okänt överordnat mål 'FINNS-EJ'",
