@@ -61,7 +61,9 @@ async def export_period(
     """Write the workbook; returns the number of follow-up rows."""
     async with uow_factory() as uow:
         root = await _root(uow, root_code, node_ids)
-        profile = load_profile(root.profile or "")
+        if root.profile is None:
+            raise ExportError(f"{root.code} has no steering-model profile")
+        profile = load_profile(root.profile)
         period = await _period(uow, root, kind, year)
         rows = await _rows(uow, root, profile, period, node_ids)
     write_workbook(rows, profile, out)
