@@ -8,7 +8,10 @@ filtered by the same owner/year condition as a subquery, so only the owner ids
 travel to the database, and as one bound parameter (see `_sql.one_of`). Rows
 become domain objects by tuple unpacking and enum lookups in dicts: on a
 department of ~500 goals, building ~10,000 frozen dataclasses costs about as
-much as the SQL.
+much as the SQL, so follow-ups and measurements are built by `_fast_follow_up` and
+`_fast_measurement` (below), which fill the slots directly instead of going
+through the frozen dataclass `__init__` (one `object.__setattr__` per field):
+about half the cost, and the objects are equal to ones built the usual way.
 """
 
 from __future__ import annotations
@@ -212,12 +215,13 @@ class SqlStatusReader(StatusReader):
         follow_up_ids = select(FOLLOW_UPS.c.id).where(in_scope)
 
         values: dict[int, dict[int, Measurement]] = defaultdict(dict)
+        measurement = _fast_measurement
         for follow_up_id, indicator_id, total, women, men in await self._rows(
             select(VALUES.c.follow_up_id, VALUES.c.indicator_id, VALUES.c.total, VALUES.c.women, VALUES.c.men).where(
                 VALUES.c.follow_up_id.in_(follow_up_ids)
             )
         ):
-            values[follow_up_id][indicator_id] = Measurement(total, women, men)
+            values[follow_up_id][indicator_id] = measurement(total, women, men)
 
         statuses: dict[int, dict[int, ActivityStatus]] = defaultdict(dict)
         for follow_up_id, activity_id, status in await self._rows(
@@ -227,20 +231,21 @@ class SqlStatusReader(StatusReader):
         ):
             statuses[follow_up_id][activity_id] = _ACTIVITY[status]
 
+        follow_up, states, fulfilments = _fast_follow_up, _STATE, _FULFILMENT
         for id_, goal_id, period_id, state, assessment, forecast, version, author_id, approver_id, updated_by in rows:
-            by_goal[goal_id][period_id] = FollowUp(
-                id=id_,
-                goal_id=goal_id,
-                period_id=period_id,
-                state=_STATE[state],
-                assessment=_FULFILMENT[assessment],
-                forecast=_FULFILMENT[forecast],
-                indicator_values=values.get(id_, {}),
-                activity_statuses=statuses.get(id_, {}),
-                author_id=author_id,
-                approver_id=approver_id,
-                version=version,
-                updated_by=updated_by,
+            by_goal[goal_id][period_id] = follow_up(
+                id_,
+                goal_id,
+                period_id,
+                states[state],
+                fulfilments[assessment],
+                fulfilments[forecast],
+                values.get(id_) or {},
+                statuses.get(id_) or {},
+                author_id,
+                approver_id,
+                version,
+                updated_by,
             )
         return by_goal
 
@@ -254,3 +259,64 @@ def _history(periods: Sequence[Period], follow_ups: dict[int, FollowUp]) -> dict
             for indicator_id, measurement in follow_up.indicator_values.items():
                 history.setdefault(indicator_id, []).append((period.id, measurement))
     return {indicator_id: tuple(points) for indicator_id, points in history.items()}
+
+
+# --- fast constructors -----------------------------------------------------------
+# Frozen slotted dataclasses refuse attribute assignment, but their slot
+# descriptors do not: `object.__new__` plus one descriptor `__set__` per field
+# builds the same object as `__init__` at about half the cost. Every field is
+# set (the defaults here are FollowUp's own), so equality and repr are unchanged.
+
+_new = object.__new__
+_slot = {cls: {name: cls.__dict__[name].__set__ for name in cls.__dataclass_fields__} for cls in (FollowUp, Measurement)}
+_m_total, _m_women, _m_men = (_slot[Measurement][name] for name in ("total", "women", "men"))
+(
+    _f_id, _f_goal_id, _f_period_id, _f_state, _f_assessment, _f_forecast, _f_analysis, _f_actions,
+    _f_evidence_note, _f_resource_use, _f_cross_sectoral, _f_indicator_values, _f_activity_statuses,
+    _f_author_id, _f_submitted_at, _f_approver_id, _f_decided_at, _f_return_comment, _f_version,
+    _f_updated_at, _f_updated_by,
+) = _slot[FollowUp].values()  # fmt: skip
+assert tuple(_slot[FollowUp]) == (
+    "id", "goal_id", "period_id", "state", "assessment", "forecast", "analysis", "actions", "evidence_note",
+    "resource_use", "cross_sectoral", "indicator_values", "activity_statuses", "author_id", "submitted_at",
+    "approver_id", "decided_at", "return_comment", "version", "updated_at", "updated_by",
+), "FollowUp's fields changed: update _fast_follow_up"  # fmt: skip
+
+
+def _fast_measurement(total, women, men) -> Measurement:
+    measurement = _new(Measurement)
+    _m_total(measurement, total)
+    _m_women(measurement, women)
+    _m_men(measurement, men)
+    return measurement
+
+
+def _fast_follow_up(
+    id_, goal_id, period_id, state, assessment, forecast, indicator_values, activity_statuses, author_id, approver_id,
+    version, updated_by,
+) -> FollowUp:  # fmt: skip
+    """A status-view FollowUp: the texts, cross-sectoral notes and timestamps are not
+    read (see _FOLLOW_UP_COLUMNS) and get FollowUp's defaults."""
+    follow_up = _new(FollowUp)
+    _f_id(follow_up, id_)
+    _f_goal_id(follow_up, goal_id)
+    _f_period_id(follow_up, period_id)
+    _f_state(follow_up, state)
+    _f_assessment(follow_up, assessment)
+    _f_forecast(follow_up, forecast)
+    _f_analysis(follow_up, "")
+    _f_actions(follow_up, "")
+    _f_evidence_note(follow_up, "")
+    _f_resource_use(follow_up, "")
+    _f_cross_sectoral(follow_up, {})
+    _f_indicator_values(follow_up, indicator_values)
+    _f_activity_statuses(follow_up, activity_statuses)
+    _f_author_id(follow_up, author_id)
+    _f_submitted_at(follow_up, None)
+    _f_approver_id(follow_up, approver_id)
+    _f_decided_at(follow_up, None)
+    _f_return_comment(follow_up, "")
+    _f_version(follow_up, version)
+    _f_updated_at(follow_up, None)
+    _f_updated_by(follow_up, updated_by)
+    return follow_up
