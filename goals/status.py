@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from operator import attrgetter
 
 from goals.model import (
     Activity,
@@ -182,16 +183,18 @@ class _Timeline:
     __slots__ = ("started", "reported", "year", "year_end")
 
     def __init__(self, snapshot: GoalSnapshot, today: date) -> None:
-        self.started = sorted((p for p in snapshot.periods if p.start <= today), key=_start)
-        follow_ups = snapshot.follow_ups
+        periods = snapshot.periods
+        # periods normally arrive sorted (GoalSnapshot's contract), so the sort is one cheap pass
+        self.started = started = sorted([p for p in periods if p.start <= today], key=_start)
+        follow_up_of = snapshot.follow_ups.get
         # (period, follow-up) of started periods, oldest first
-        self.reported = [(p, follow_ups[p.id]) for p in self.started if p.id in follow_ups]
-        self.year = max((p.year for p in snapshot.periods), default=today.year)
-        self.year_end = max((p.end for p in snapshot.periods if p.year == self.year), default=None)
+        self.reported = [(p, f) for p in started if (f := follow_up_of(p.id)) is not None]
+        self.year = year = max(map(_year, periods), default=today.year)
+        self.year_end = max((p.end for p in periods if p.year == year), default=None)
 
 
-def _start(period: Period) -> date:
-    return period.start
+_start = attrgetter("start")
+_year = attrgetter("year")
 
 
 def _assessment_reasons(timeline: _Timeline) -> list[Reason]:
@@ -228,20 +231,22 @@ def _totals(
 ) -> list[tuple[Period | None, float]]:
     """(period, total) oldest first, skipping missing totals. Values of periods outside
     the snapshot come first with period None; those of unstarted periods are ignored."""
-    history = snapshot.history.get(indicator_id, ())
-    older: list[tuple[Period | None, float]] = [
-        (None, m.total) for pid, m in history if pid not in snapshot_ids and m.total is not None
-    ]
-    by_period = dict(history)
+    history = snapshot.history.get(indicator_id)
+    older: list[tuple[Period | None, float]]
+    if history:
+        older = [(None, m.total) for pid, m in history if pid not in snapshot_ids and m.total is not None]
+        by_period = dict(history)
+    else:
+        older, by_period = [], {}
     for period, follow_up in timeline.reported:
-        if follow_up.indicator_values:
-            value = follow_up.indicator_values.get(indicator_id)
-            if value is not None:
-                by_period[period.id] = value
-    for period in timeline.started:
-        value = by_period.get(period.id)
-        if value is not None and value.total is not None:
-            older.append((period, value.total))
+        value = follow_up.indicator_values.get(indicator_id)
+        if value is not None:
+            by_period[period.id] = value
+    if by_period:
+        for period in timeline.started:
+            value = by_period.get(period.id)
+            if value is not None and value.total is not None:
+                older.append((period, value.total))
     return older
 
 
@@ -302,8 +307,13 @@ def _activity_reasons(snapshot: GoalSnapshot, timeline: _Timeline, today: date) 
     if not snapshot.goal.activities:
         return reasons
     reports = [follow_up.activity_statuses for _, follow_up in timeline.reported if follow_up.activity_statuses]
+    reports.reverse()  # latest first
     for activity in snapshot.goal.activities:
-        reported = next((r[activity.id] for r in reversed(reports) if activity.id in r), None)
+        reported = None
+        for report in reports:
+            reported = report.get(activity.id)
+            if reported is not None:
+                break
         status = activity_status(activity, reported)
         if is_overdue(activity, status, today):
             kind = ReasonKind.ACTIVITY_OVERDUE

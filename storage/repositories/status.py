@@ -30,6 +30,7 @@ from goals.model import (
     FollowUp,
     FollowUpState,
     Fulfilment,
+    Goal,
     Indicator,
     Measurement,
     Period,
@@ -47,7 +48,6 @@ from storage.repositories.goals import (
     INDICATORS,
     RESULT_COLUMNS,
     RESULTS,
-    to_goal,
 )
 from storage.repositories.periods import COLUMNS as PERIOD_COLUMNS
 
@@ -104,42 +104,31 @@ class SqlStatusReader(StatusReader):
         goal_ids = select(GOALS.c.id).where(goal_filter)
 
         results: dict[int, list[ExpectedResult]] = defaultdict(list)
+        result, directions = _fast_result, _DIRECTION
         for goal_id, id_, text, direction, target, baseline in await self._rows(
             select(*RESULT_COLUMNS).where(RESULTS.c.goal_id.in_(goal_ids)).order_by(RESULTS.c.position, RESULTS.c.id)
         ):
-            results[goal_id].append(
-                ExpectedResult(
-                    id=id_, text=text, direction=_DIRECTION[direction], target_value=target, baseline=baseline
-                )
-            )
+            results[goal_id].append(result(id_, text, directions[direction], target, baseline))
 
         indicators: dict[int, list[Indicator]] = defaultdict(list)
+        indicator = _fast_indicator
         for goal_id, id_, code, name, unit, direction, target, baseline, split, kpi in await self._rows(
             select(*INDICATOR_COLUMNS)
             .where(INDICATORS.c.goal_id.in_(goal_ids))
             .order_by(INDICATORS.c.position, INDICATORS.c.id)
         ):
             indicators[goal_id].append(
-                Indicator(
-                    id=id_,
-                    code=code,
-                    name=name,
-                    unit=unit,
-                    direction=_DIRECTION[direction],
-                    target=target,
-                    baseline=baseline,
-                    gender_split=bool(split),
-                    kpi_id=kpi,
-                )
+                indicator(id_, code, name, unit, directions[direction], target, baseline, bool(split), kpi)
             )
 
         activities: dict[int, list[Activity]] = defaultdict(list)
+        activity, activity_statuses = _fast_activity, _ACTIVITY
         for goal_id, id_, title, start, end, status in await self._rows(
             select(*ACTIVITY_COLUMNS)
             .where(ACTIVITIES.c.goal_id.in_(goal_ids))
             .order_by(ACTIVITIES.c.position, ACTIVITIES.c.id)
         ):
-            activities[goal_id].append(Activity(id=id_, title=title, start=start, end=end, status=_ACTIVITY[status]))
+            activities[goal_id].append(activity(id_, title, start, end, activity_statuses[status]))
 
         root_ids = sorted({row.root_id for row in goal_rows})
         periods_by_root: dict[int, list[Period]] = defaultdict(list)
@@ -170,17 +159,22 @@ class SqlStatusReader(StatusReader):
         snapshots = []
         no_periods: tuple[Period, ...] = ()
         periods_of_root = {root_id: tuple(periods) for root_id, periods in periods_by_root.items()}
-        for row in goal_rows:
-            goal_id = row[0]
-            periods = periods_of_root.get(row.root_id, no_periods)
+        period_ids_of_root = {root_id: tuple(p.id for p in periods) for root_id, periods in periods_of_root.items()}
+        goal, no_children = _fast_goal, ()
+        # GOAL_COLUMNS are Goal's first eleven fields, in order (see storage/repositories/goals.py)
+        for goal_id, code, title, level, owner_id, valid_from, valid_to, number, description, parent_id, area_id, owner_name, root_id in goal_rows:  # fmt: skip
             goal_follow_ups = follow_ups.get(goal_id) or {}
             snapshots.append(
                 GoalSnapshot(
-                    goal=to_goal(row, results.get(goal_id, ()), indicators.get(goal_id, ()), activities.get(goal_id, ())),
-                    owner_name=row.owner_name,
-                    periods=periods,
-                    follow_ups=goal_follow_ups,
-                    history=_history(periods, goal_follow_ups) if goal_follow_ups else {},
+                    goal(
+                        goal_id, code, title, level, owner_id, valid_from, valid_to, number, description, parent_id,
+                        area_id, tuple(results.get(goal_id, no_children)), tuple(indicators.get(goal_id, no_children)),
+                        tuple(activities.get(goal_id, no_children)),
+                    ),  # fmt: skip
+                    owner_name,
+                    periods_of_root.get(root_id, no_periods),
+                    goal_follow_ups,
+                    _history(period_ids_of_root[root_id], goal_follow_ups) if goal_follow_ups else {},
                 )
             )
         return snapshots
@@ -250,15 +244,17 @@ class SqlStatusReader(StatusReader):
         return by_goal
 
 
-def _history(periods: Sequence[Period], follow_ups: dict[int, FollowUp]) -> dict[int, tuple[tuple[int, Measurement], ...]]:
-    """Each indicator's values over the periods, oldest first (periods are sorted)."""
-    history: dict[int, list[tuple[int, Measurement]]] = {}
-    for period in periods:
-        follow_up = follow_ups.get(period.id)
+def _history(period_ids: Sequence[int], follow_ups: dict[int, FollowUp]) -> dict[int, tuple[tuple[int, Measurement], ...]]:
+    """Each indicator's values over the periods, oldest first (period ids in period order)."""
+    history: dict[int, tuple[tuple[int, Measurement], ...]] = {}
+    for period_id in period_ids:
+        follow_up = follow_ups.get(period_id)
         if follow_up is not None:
             for indicator_id, measurement in follow_up.indicator_values.items():
-                history.setdefault(indicator_id, []).append((period.id, measurement))
-    return {indicator_id: tuple(points) for indicator_id, points in history.items()}
+                # tuples grow by concatenation: a goal has a handful of periods, and this
+                # spares the list-to-tuple pass over every indicator afterwards
+                history[indicator_id] = history.get(indicator_id, ()) + ((period_id, measurement),)
+    return history
 
 
 # --- fast constructors -----------------------------------------------------------
@@ -281,6 +277,25 @@ assert tuple(_slot[FollowUp]) == (
     "resource_use", "cross_sectoral", "indicator_values", "activity_statuses", "author_id", "submitted_at",
     "approver_id", "decided_at", "return_comment", "version", "updated_at", "updated_by",
 ), "FollowUp's fields changed: update _fast_follow_up"  # fmt: skip
+
+
+def _builder(cls):
+    """A positional constructor setting every field of `cls` in declaration order."""
+    setters = tuple(cls.__dict__[name].__set__ for name in cls.__dataclass_fields__)
+
+    def build(*values):
+        instance = _new(cls)
+        for set_, value in zip(setters, values, strict=True):
+            set_(instance, value)
+        return instance
+
+    return build
+
+
+_fast_goal = _builder(Goal)
+_fast_result = _builder(ExpectedResult)
+_fast_indicator = _builder(Indicator)
+_fast_activity = _builder(Activity)
 
 
 def _fast_measurement(total, women, men) -> Measurement:
