@@ -17,6 +17,7 @@ missing pieces skip locally and fail in CI.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -173,7 +174,8 @@ class Stack:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # no screenshot of an earlier run passes for this one
+    ARTIFACTS.mkdir(parents=True)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     env = _clean_env(data_dir)
@@ -204,8 +206,9 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         processes.stop_all()
 
 
-def _catalog(language: str, name: str) -> dict:
-    return tomllib.loads((CATALOGS / f"{name}.{language}.toml").read_text(encoding="utf-8"))
+def _catalog(language: str, name: str = "") -> dict:
+    file = f"{name}.{language}.toml" if name else f"{language}.toml"
+    return tomllib.loads((CATALOGS / file).read_text(encoding="utf-8"))
 
 
 def _either(*texts: str, whole: bool = False) -> re.Pattern:
@@ -254,19 +257,21 @@ def test_anna_asks_which_goals_are_behind_and_reports_one_in_the_playground(stac
     sv, en = _catalog("sv", "questions")["questions"], _catalog("en", "questions")["questions"]
 
     with sync_playwright() as p:
+        # Leaving sync_playwright() ends its driver and with it this Chromium, whatever happened.
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=STARTUP_SECONDS * 1000)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.set_default_timeout(REPLY_MS)
+        expect.set_options(timeout=REPLY_MS)
+
+        def shot(name: str) -> None:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1200})
-            page.set_default_timeout(REPLY_MS)
-            expect.set_options(timeout=REPLY_MS)
-
-            def shot(name: str) -> None:
-                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
             page.goto(stack.playground_url, timeout=STARTUP_SECONDS * 1000)
             cards = page.locator(".ac-adaptiveCard")
             # 1. Welcome: the Playground installs the app and starts the conversation.
-            expect(cards.filter(has_text=re.compile("Målkoll")).first).to_be_visible(timeout=STARTUP_SECONDS * 1000)
+            welcome = _either(_catalog("sv")["welcome"]["title"], _catalog("en")["welcome"]["title"])
+            expect(cards.filter(has_text=welcome).first).to_be_visible(timeout=STARTUP_SECONDS * 1000)
             shot("1-welcome")
 
             # 2. The question, typed as a user types it.
@@ -324,6 +329,10 @@ def test_anna_asks_which_goals_are_behind_and_reports_one_in_the_playground(stac
                 submit.last.click()
                 expect(submitted.last).to_be_visible()
             shot("5-confirmation")
+        except BaseException:
+            with contextlib.suppress(Exception):  # the failure itself is what the test reports
+                shot("failure")  # what the browser showed when a wait ran out
+            raise
         finally:
             browser.close()
 
