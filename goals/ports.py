@@ -148,6 +148,12 @@ class GoalRepository(abc.ABC):
         """Goals owned by these nodes that are valid in `year`, by owner then number."""
 
     @abc.abstractmethod
+    async def headlines_for_owners(self, owner_ids: Sequence[int], year: int) -> list[Goal]:
+        """As `for_owners`, but the goals only, without expected results, indicators
+        and activities (those tuples are empty): one statement, for lists that show
+        numbers and titles."""
+
+    @abc.abstractmethod
     async def children_of(self, goal_id: int) -> list[Goal]: ...
 
     @abc.abstractmethod

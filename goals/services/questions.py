@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from goals.access import Actor, managed_units_in, require_in_scope_in, root_of_in, scope_nodes_in
-from goals.model import Goal, OrgNode, Period
+from goals.access import Actor, require_in_scope_in, scope_nodes_in
+from goals.model import Goal, OrgNode, Period, Role
 from goals.periods import current_period
 from goals.ports import UnitOfWork
 from goals.status import Due, Reason, behind_reasons, severity, still_to_report
@@ -35,10 +35,17 @@ class BehindGoal:
 
 async def goals_overview(uow: UnitOfWork, *, actor: Actor, today: date) -> list[UnitOverview]:
     """Per node in scope that owns goals (and every unit the actor manages, even
-    without goals): the goals valid in the current period's year, and that period."""
+    without goals): the goals valid in the current period's year (number and title;
+    their children are not read), and that period.
+
+    Asked on every "mina mål", so it reads little: the scope, one ancestor query per
+    organisation root not already in scope, the root's periods, and the goals."""
     async with uow:
         nodes = await scope_nodes_in(uow, actor=actor)
-        managed = {n.id for n in await managed_units_in(uow, actor=actor)}
+        # A unit manager's unit is the top of a scope subtree (tenant-checked there),
+        # so the managed units are among `nodes`: no need to read them again.
+        in_scope = {n.id for n in nodes}
+        managed = {a.org_node_id for a in actor.roles if a.role == Role.UNIT_MANAGER} & in_scope
         by_root: dict[int, list[OrgNode]] = {}
         root_cache: dict[int, int] = {}
         for node in nodes:
@@ -49,7 +56,7 @@ async def goals_overview(uow: UnitOfWork, *, actor: Actor, today: date) -> list[
             periods = [p for p in await uow.periods.for_root(root_id) if p.year in (today.year - 1, today.year)]
             period = current_period(periods, today)
             year = period.year if period else today.year
-            goals = await uow.goals.for_owners([n.id for n in root_nodes], year)
+            goals = await uow.goals.headlines_for_owners([n.id for n in root_nodes], year)
             owned: dict[int, list[Goal]] = {}
             for goal in goals:
                 owned.setdefault(goal.owner_id, []).append(goal)
@@ -104,10 +111,15 @@ async def _owner_ids(uow: UnitOfWork, actor: Actor, node_id: int | None) -> Sequ
 
 async def _root_id(uow: UnitOfWork, node: OrgNode, cache: dict[int, int]) -> int:
     # Scope nodes come parents first, so a node's parent is usually cached already.
+    # Otherwise the ancestors say it (the node itself is at hand: no need to read it).
     if node.parent_id is None:
         cache[node.id] = node.id
     elif node.parent_id in cache:
         cache[node.id] = cache[node.parent_id]
     else:
-        cache[node.id] = (await root_of_in(uow, node_id=node.id)).id
+        ancestors = await uow.orgs.ancestors(node.id)
+        root_id = ancestors[-1].id if ancestors else node.id
+        for ancestor in ancestors:
+            cache[ancestor.id] = root_id
+        cache[node.id] = root_id
     return cache[node.id]

@@ -279,6 +279,13 @@ class SqlGoalRepository(GoalRepository):
         where = one_of(self.session, GOALS.c.owner_id, owner_ids) & (GOALS.c.valid_from <= year) & (GOALS.c.valid_to >= year)
         return await load_goals(self.session, where, order_by=(GOALS.c.owner_id, GOALS.c.number))
 
+    async def headlines_for_owners(self, owner_ids: Sequence[int], year: int) -> list[Goal]:
+        if not owner_ids:
+            return []
+        where = one_of(self.session, GOALS.c.owner_id, owner_ids) & (GOALS.c.valid_from <= year) & (GOALS.c.valid_to >= year)
+        statement = select(*GOAL_COLUMNS).where(where).order_by(GOALS.c.owner_id, GOALS.c.number)
+        return [to_goal(row) for row in (await self.session.execute(statement)).all()]
+
     async def children_of(self, goal_id: int) -> list[Goal]:
         return await load_goals(self.session, GOALS.c.parent_id == goal_id, order_by=(GOALS.c.owner_id, GOALS.c.number))
 
