@@ -8,10 +8,10 @@ filtered by the same owner/year condition as a subquery, so only the owner ids
 travel to the database, and as one bound parameter (see `_sql.one_of`). Rows
 become domain objects by tuple unpacking and enum lookups in dicts: on a
 department of ~500 goals, building ~10,000 frozen dataclasses costs about as
-much as the SQL, so follow-ups and measurements are built by `_fast_follow_up` and
-`_fast_measurement` (below), which fill the slots directly instead of going
-through the frozen dataclass `__init__` (one `object.__setattr__` per field):
-about half the cost, and the objects are equal to ones built the usual way.
+much as the SQL, so goals, their children, follow-ups and measurements are built
+by the fast constructors at the end of this module, which fill the slots directly
+instead of going through the frozen dataclass `__init__` (one `object.__setattr__`
+per field): about half the cost, and the objects equal ones built the usual way.
 """
 
 from __future__ import annotations
