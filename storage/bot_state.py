@@ -20,6 +20,10 @@ from goals.errors import ConcurrencyConflict
 from storage.bot_tables import BotStateRow, ProcessedActivityRow
 
 UNCONDITIONAL = "*"
+# Core tables, not the mapped classes: statements on these skip the ORM's
+# bulk-persistence and entity-loading layers, which cost CPU on every turn.
+_STATE = BotStateRow.__table__
+_LEDGER = ProcessedActivityRow.__table__
 
 
 def _utcnow() -> datetime:
@@ -54,7 +58,7 @@ class StateStore:
             return {}
         async with self._sessionmaker() as session:
             rows = await session.execute(
-                select(BotStateRow.key, BotStateRow.data, BotStateRow.etag).where(BotStateRow.key.in_(wanted))
+                select(_STATE.c.key, _STATE.c.data, _STATE.c.etag).where(_STATE.c.key.in_(wanted))
             )
             return {key: (json.loads(data), etag) for key, data, etag in rows}
 
@@ -88,14 +92,14 @@ class StateStore:
         if not wanted:
             return
         async with self._sessionmaker() as session, session.begin():
-            await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(wanted)))
+            await session.execute(delete(_STATE).where(_STATE.c.key.in_(wanted)))
 
     @staticmethod
     async def _upsert(session: AsyncSession, *, key: str, text: str, new_etag: str, now: datetime) -> None:
-        insert = dialect_insert(session, BotStateRow).values(key=key, etag=new_etag, data=text, updated_at=now)
+        insert = dialect_insert(session, _STATE).values(key=key, etag=new_etag, data=text, updated_at=now)
         await session.execute(
             insert.on_conflict_do_update(
-                index_elements=[BotStateRow.key],
+                index_elements=[_STATE.c.key],
                 set_={"etag": insert.excluded.etag, "data": insert.excluded.data, "updated_at": insert.excluded.updated_at},
             )
         )
@@ -105,8 +109,8 @@ class StateStore:
         session: AsyncSession, *, key: str, text: str, etag: str, new_etag: str, now: datetime
     ) -> None:
         updated = await session.execute(
-            update(BotStateRow)
-            .where(BotStateRow.key == key, BotStateRow.etag == etag)
+            update(_STATE)
+            .where(_STATE.c.key == key, _STATE.c.etag == etag)
             .values(etag=new_etag, data=text, updated_at=now)
         )
         if updated.rowcount == 1:
@@ -114,9 +118,9 @@ class StateStore:
         # Nothing matched: either the key is gone (create it) or another writer
         # changed it since it was read. The insert decides which, atomically.
         inserted = await session.execute(
-            dialect_insert(session, BotStateRow)
+            dialect_insert(session, _STATE)
             .values(key=key, etag=new_etag, data=text, updated_at=now)
-            .on_conflict_do_nothing(index_elements=[BotStateRow.key])
+            .on_conflict_do_nothing(index_elements=[_STATE.c.key])
         )
         if inserted.rowcount != 1:
             raise ConcurrencyConflict(message=f"bot state {key!r} was changed by another turn since it was read")
@@ -133,9 +137,9 @@ class ActivityLedger:
         later delivery, also when two deliveries race each other."""
         async with self._sessionmaker() as session, session.begin():
             inserted = await session.execute(
-                dialect_insert(session, ProcessedActivityRow)
+                dialect_insert(session, _LEDGER)
                 .values(channel_id=channel_id, activity_id=activity_id, received_at=_utcnow())
-                .on_conflict_do_nothing(index_elements=[ProcessedActivityRow.channel_id, ProcessedActivityRow.activity_id])
+                .on_conflict_do_nothing(index_elements=[_LEDGER.c.channel_id, _LEDGER.c.activity_id])
             )
             return inserted.rowcount == 1
 
@@ -144,6 +148,6 @@ class ActivityLedger:
         within minutes); returns how many were removed."""
         async with self._sessionmaker() as session, session.begin():
             removed = await session.execute(
-                delete(ProcessedActivityRow).where(ProcessedActivityRow.received_at < older_than)
+                delete(_LEDGER).where(_LEDGER.c.received_at < older_than)
             )
             return removed.rowcount
