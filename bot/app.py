@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.identity import Identities
 from bot.logging_setup import configure_logging
 from bot.outbox_dispatcher import approval_flows, dispatcher_context
+from bot.scheduler import scheduler_context, snooze_dialog
 from bot.references import ReferenceRecorder
 from bot.state_storage import SqlBotStorage
 from bot.summary_jobs import summaries_context, summary_flows
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_runtime)
     app.cleanup_ctx.append(dispatcher_context)  # approval cards and outcomes from the outbox; needs the runtime
     app.cleanup_ctx.append(summaries_context)  # scheduled channel summaries; needs the runtime
+    app.cleanup_ctx.append(scheduler_context)  # reminders; needs the runtime above
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
     return app
@@ -103,11 +105,17 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
     bot = MalkollBot(
         conversation_state=conversation_state,
-        main_dialog=MainDialog(uow_factory=make_uow, clock=clock, flows={
-            **_flows(make_uow, clock),
-            **approval_flows(uow_factory=make_uow, clock=clock, sessionmaker=sessionmaker),
-            **summary_flows(uow_factory=make_uow, clock=clock, sessionmaker=sessionmaker),
-        }),
+        main_dialog=MainDialog(
+            uow_factory=make_uow,
+            clock=clock,
+            flows={
+                **_flows(make_uow, clock),
+                **approval_flows(uow_factory=make_uow, clock=clock, sessionmaker=sessionmaker),
+                **summary_flows(uow_factory=make_uow, clock=clock, sessionmaker=sessionmaker),
+                # reminders' "Påminn mig i morgon" (bot/scheduler.py)
+                "snooze": snooze_dialog(sessionmaker, clock=clock, data_dir=settings.data_dir),
+            },
+        ),
         identities=Identities(uow_factory=make_uow),
         tenant_gate=TenantGate(configured=settings.allowed_tenants, uow_factory=make_uow),
         ledger=ledger,
