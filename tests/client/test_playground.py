@@ -200,10 +200,14 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 
         playground_log = ARTIFACTS / "playground.log"
         asked = _free_port()
-        # cwd ROOT: the Playground reads .m365agentsplayground.yml from its working directory.
+        # The Playground reads .m365agentsplayground.yml from its working directory and writes
+        # devTools/ there: a directory of its own with the repository's file.
+        playground_dir = tmp_path / "playground"
+        playground_dir.mkdir()
+        shutil.copy(ROOT / ".m365agentsplayground.yml", playground_dir)
         playground = processes.start(
             [str(PLAYGROUND), "-e", f"{bot_url}/api/messages", "-c", "msteams", "-p", str(asked), "--disable-telemetry"],
-            cwd=ROOT, env=env | {"TEAMSAPPTESTER_BROWSER": "none"}, log=playground_log,
+            cwd=playground_dir, env=env | {"TEAMSAPPTESTER_BROWSER": "none"}, log=playground_log,
         )
         port = _wait_until(_playground_port(playground_log), what="agentsplayground", process=playground, log=playground_log)
         yield Stack(data_dir=data_dir, bot_url=bot_url, playground_url=f"http://127.0.0.1:{port}/")
