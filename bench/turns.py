@@ -22,7 +22,6 @@ import datetime as dt
 import json
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

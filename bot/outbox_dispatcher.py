@@ -32,8 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.proactive import Outcome, ProactiveSender
 from bot.references import reference_from_dict
-from dialogs.approval import ApprovalDialog, card_activity, decided_of, load_approval_view
-from dialogs.cards.approval import APPROVAL_VERB, ApprovalView, Decided, build_approval_card, build_outcome_card
+from dialogs.approval import ApprovalDialog, card_activity, decided_of
+from dialogs.cards.approval import APPROVAL_VERB, Decided, build_approval_card, build_outcome_card
+from goals.services.approval_view import ApprovalView, load_approval_view
 from dialogs.texts import Texts
 from goals.model import FollowUpState, Person
 from goals.ports import Clock, OutboxEvent, UnitOfWork

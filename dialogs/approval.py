@@ -22,14 +22,14 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import Activity
 
-from dialogs.cards.approval import APPROVE, COMMENT_INPUT, RETURN, ApprovalView, Decided, build_approval_card
+from dialogs.cards.approval import APPROVE, COMMENT_INPUT, RETURN, Decided, build_approval_card
 from dialogs.texts import Texts
 from dialogs.turn_state import actor_of, texts_of
-from goals.access import profile_for_in
 from goals.errors import ConcurrencyConflict, InvalidTransition, PeriodClosed, PermissionDenied, ValidationFailed
 from goals.model import FollowUp, FollowUpState
 from goals.ports import Clock, UnitOfWork
 from goals.services import approve_follow_up, return_follow_up
+from goals.services.approval_view import ApprovalView, load_approval_view
 
 APPROVAL_DIALOG_ID = "approval"
 MAX_ID = 2**31 - 1
@@ -68,31 +68,6 @@ def decision_of(value: Any) -> Decision | None:
     if decision not in (APPROVE, RETURN) or not isinstance(comment, str):
         return None
     return Decision(follow_up_id, version, decision, comment.strip()[:2000])
-
-
-async def load_approval_view(uow: UnitOfWork, *, follow_up_id: int) -> ApprovalView | None:
-    """The follow-up with what the card shows, read as the system (no access check:
-    callers are the dispatcher, and this dialog after the services decided)."""
-    async with uow:
-        follow_up = await uow.follow_ups.get(follow_up_id)
-        goal = await uow.goals.get(follow_up.goal_id) if follow_up else None
-        period = await uow.periods.get(follow_up.period_id) if follow_up else None
-        unit = await uow.orgs.get(goal.owner_id) if goal else None
-        if follow_up is None or goal is None or period is None or unit is None:
-            return None
-        profile = await profile_for_in(uow, node_id=unit.id)
-        author = await uow.people.get(follow_up.author_id) if follow_up.author_id else None
-        approver = await uow.people.get(follow_up.approver_id) if follow_up.approver_id else None
-    return ApprovalView(
-        follow_up=follow_up,
-        goal=goal,
-        unit=unit,
-        period=period,
-        profile=profile,
-        author_name=author.name if author else "",
-        author_id=follow_up.author_id,
-        approver_name=approver.name if approver else "",
-    )
 
 
 def decided_of(view: ApprovalView) -> Decided | None:

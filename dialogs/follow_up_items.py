@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from dialogs.cards.follow_up import conflict_text
-from dialogs.follow_up_view import GoalView
+from goals.services.follow_up_view import GoalView
 from dialogs.overview_dialog import fold as fold_words
 from dialogs.parsing import NumberInputError, is_percent_unit, parse_number
 from dialogs.submissions import MAX_TEXT

@@ -27,7 +27,7 @@ from dialogs.cards.follow_up import (
     value_text,
 )
 from dialogs.follow_up_items import AnswerProblem, answer, first_unanswered, fold, is_word, question
-from dialogs.follow_up_view import (
+from goals.services.follow_up_view import (
     GoalView,
     audit_refusal,
     find_follow_up,

@@ -21,8 +21,9 @@ from dialogs.cards.status import measured
 from dialogs.formatting import format_date
 from dialogs.texts import Texts
 from goals.assessment import evidence_conflicts
-from goals.model import ActivityStatus, FollowUp, Fulfilment, Goal, OrgNode, Period
+from goals.model import ActivityStatus, FollowUp, Fulfilment, Goal
 from goals.profiles import Profile
+from goals.services.approval_view import ApprovalView
 from goals.status import is_off_target
 
 APPROVAL_VERB = "approval"
@@ -30,20 +31,6 @@ APPROVE, RETURN = "approve", "return"
 COMMENT_INPUT = "comment"
 COMMENT_MAX = 2000
 TEXT_MAX = 1200  # analysis/actions shown on the card; the rest is in the follow-up
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovalView:
-    """What the card shows: the follow-up with its goal, unit, period and people."""
-
-    follow_up: FollowUp
-    goal: Goal
-    unit: OrgNode
-    period: Period
-    profile: Profile
-    author_name: str
-    author_id: int | None
-    approver_name: str = ""  # who decided, once decided
 
 
 @dataclass(frozen=True, slots=True)

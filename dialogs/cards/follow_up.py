@@ -30,7 +30,7 @@ from microsoft_teams.cards import (
 )
 
 from dialogs.cards.common import card, paragraph, submit, title
-from dialogs.follow_up_view import GoalRow, GoalView, UnitPeriodView
+from goals.services.follow_up_view import GoalRow, GoalView, UnitPeriodView
 from dialogs.formatting import format_date, format_number
 from dialogs.parsing import is_percent_unit
 from dialogs.submissions import MAX_TEXT, MAX_VALUE_TEXT, RawMeasurement, Verb

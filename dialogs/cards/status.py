@@ -366,7 +366,7 @@ def build_not_reported_card(
 def build_trend_card(texts: Texts, trend: Trend) -> dict[str, Any]:
     """The indicator per period as a Teams line chart (total, women/men where split, the
     target as a flat line), falling back to the same values as text."""
-    indicator, lang = trend.indicator, texts.language
+    indicator = trend.indicator
     body: list[CardElement] = [
         title(texts.t("questions.trend.title", indicator=indicator.name)),
         _subtle(texts.t("questions.trend.subtitle", number=trend.goal.number, title=trend.goal.title,

@@ -14,7 +14,8 @@ import adaptive_cards
 from jsonschema.validators import Draft6Validator
 from microsoft_teams.cards import DonutChart
 
-from dialogs.cards.approval import ApprovalView, Decided, build_approval_card, build_outcome_card
+from dialogs.cards.approval import Decided, build_approval_card, build_outcome_card
+from goals.services.approval_view import ApprovalView
 from dialogs.cards.summary import build_summary_card
 from dialogs.texts import Texts
 from goals.model import (
