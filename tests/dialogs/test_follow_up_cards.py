@@ -25,7 +25,7 @@ from dialogs.cards.follow_up import (
     build_review_card,
     build_unit_choice_card,
 )
-from dialogs.follow_up_view import GoalRow, GoalView, IndicatorHistory, UnitPeriodView
+from goals.services.follow_up_view import GoalRow, GoalView, IndicatorHistory, UnitPeriodView
 from dialogs.submissions import RawMeasurement, Refusal, Verb, parse_submission
 from dialogs.texts import Texts
 from goals.assessment import evidence_conflicts, problems_for_submit
