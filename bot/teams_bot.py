@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+import weakref
 
 import structlog
 from botbuilder.core import Bot, CardFactory, ConversationState, MessageFactory, TurnContext
@@ -59,6 +60,8 @@ class MalkollBot(Bot):
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self._dialogs.add(main_dialog)
         self._welcomed = conversation_state.create_property("Welcomed")
+        # weak values: a conversation's lock lives only while a turn holds it
+        self._welcome_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._identities = identities
         self._tenants = tenant_gate
         self._ledger = ledger
@@ -140,12 +143,23 @@ class MalkollBot(Bot):
     # --- helpers ----------------------------------------------------------------
 
     async def _welcome_once(self, context: TurnContext, texts: Texts) -> None:
-        if await self._welcomed.get(context, False):
-            return
-        card = build_welcome_card(texts)
-        await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
-        await self._welcomed.set(context, True)
-        await self._conversation_state.save_changes(context)
+        # Teams sends installationUpdate and conversationUpdate for one install at the
+        # same moment; both turns read "not welcomed" before either saves. One lock per
+        # conversation, and the state re-read under it, lets only the first welcome.
+        # (Both events go to the same instance; across instances a rare double welcome
+        # remains possible and harmless.)
+        key = context.activity.conversation.id if context.activity.conversation else ""
+        lock = self._welcome_locks.get(key)
+        if lock is None:
+            lock = self._welcome_locks[key] = asyncio.Lock()
+        async with lock:
+            await self._conversation_state.load(context, force=True)
+            if await self._welcomed.get(context, False):
+                return
+            card = build_welcome_card(texts)
+            await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+            await self._welcomed.set(context, True)
+            await self._conversation_state.save_changes(context)
 
     async def _deactivate(self, context: TurnContext, tenant: str) -> None:
         activity = context.activity

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from storage.bot_tables import ConversationReferenceRow
@@ -32,6 +34,17 @@ async def test_install_welcomes_in_swedish_once(bot):
     assert welcome.conversation_id == personal_conversation(ANNA)
     assert "Målkoll" in welcome.all_text()
     assert "mina mål" in welcome.all_text()
+
+
+async def test_install_events_arriving_together_welcome_once(bot):
+    # Teams sends installationUpdate and conversationUpdate for one personal install
+    # within milliseconds, and the bot handles them concurrently.
+    statuses = await asyncio.gather(
+        bot.post(installation_update("add", service_url=bot.connector.url, user=ANNA)),
+        bot.post(conversation_update(service_url=bot.connector.url, user=ANNA)),
+    )
+    assert all(status in (200, 201) for status in statuses)
+    assert len(bot.connector.to(personal_conversation(ANNA))) == 1
 
 
 async def test_help_lists_what_can_be_asked(bot):
