@@ -92,6 +92,20 @@ def command_of(activity: Activity) -> Command:
     return Command(_INTENT_VERBS.get(recognition.intent, "unknown"), {}, text)
 
 
+_QUESTION_MAX_CHARS = 80
+_QUESTION_MIN_SCORE = 0.6
+
+
+def _is_clear_question(command: Command) -> bool:
+    text = command.text
+    return (
+        bool(text)
+        and command.verb != "unknown"
+        and len(text) <= _QUESTION_MAX_CHARS
+        and recognize(text).score >= _QUESTION_MIN_SCORE
+    )
+
+
 async def _send_card(context: TurnContext, card: dict[str, Any]) -> None:
     await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
 
@@ -110,7 +124,8 @@ class MainDialog(ComponentDialog):
         self.add_dialog(overview)
         # The status questions, and text nothing else understood ("unknown": it may name
         # a goal or unit only the person's own vocabulary knows), are answered there too.
-        for verb, dialog in question_dialogs(uow_factory=uow_factory, clock=clock).items():
+        self._questions = question_dialogs(uow_factory=uow_factory, clock=clock)
+        for verb, dialog in self._questions.items():
             self.add_dialog(dialog)
             self._flows[verb] = dialog.id
         for verb, dialog in (flows or {}).items():
@@ -125,6 +140,13 @@ class MainDialog(ComponentDialog):
         command = command_of(inner_dc.context.activity)
         if command.verb in _INTERRUPTIONS:
             return await self._interrupt(inner_dc, command)
+        if _is_clear_question(command) and command.verb in self._questions:
+            # "vilka mål ligger efter?" in the middle of reporting: answer it, then ask
+            # the open question again. Only short, confidently recognised text counts,
+            # so an analysis that happens to mention a cue word stays an answer.
+            await self._questions[command.verb].answer_now(inner_dc.context)
+            await inner_dc.reprompt_dialog()
+            return DialogTurnResult(DialogTurnStatus.Waiting)
         return await super().on_continue_dialog(inner_dc)
 
     async def _interrupt(self, inner_dc: DialogContext, command: Command) -> DialogTurnResult:

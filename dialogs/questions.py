@@ -459,11 +459,14 @@ class QuestionDialog(Dialog):
         self._answerer = answerer
 
     async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
-        context = dialog_context.context
-        replies = await self.replies(context)
-        for reply in replies:
-            await _send(context, reply)
+        await self.answer_now(dialog_context.context)
         return await dialog_context.end_dialog()
+
+    async def answer_now(self, context: TurnContext) -> None:
+        """Answer without touching the dialog stack: a question asked while another
+        flow waits for an answer is answered, and that flow stays where it was."""
+        for reply in await self.replies(context):
+            await _send(context, reply)
 
     async def replies(self, context: TurnContext) -> list[Reply]:
         actor, texts = actor_of(context), texts_of(context)
@@ -482,7 +485,7 @@ async def _send(context: TurnContext, reply: Reply) -> None:
         await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(reply.card)))
 
 
-def question_dialogs(*, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> dict[str, Dialog]:
+def question_dialogs(*, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> dict[str, QuestionDialog]:
     """verb → dialog, for MainDialog's flows; one Answerer (and its caches) for all."""
     answerer = Answerer(uow_factory=uow_factory, clock=clock)
     return {verb: QuestionDialog(verb, answerer) for verb in QUESTION_VERBS}

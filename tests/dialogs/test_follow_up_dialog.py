@@ -445,6 +445,17 @@ async def test_help_in_the_middle_of_reporting_repeats_the_open_question(org):
     assert said[-1].endswith("hur stor del gäller flickor/kvinnor?")
 
 
+async def test_a_status_question_in_the_middle_of_reporting_is_answered_and_the_flow_goes_on(org):
+    chat = Chat(org, "anna", through_main=True)
+    overview = cards(await chat.send("rapportera"))[0]
+    await chat.send(value=action(overview, Verb.OPEN_GOAL, goal_id=org.goals["sol1"].id))
+    replies = await chat.send("vilka mål ligger efter?")
+    answer = " ".join(card_text(card) for card in cards(replies))
+    assert answer.startswith("Mål som ligger efter")  # the status answer, not the flow's reprompt
+    assert texts_of(replies)[-1] == "Vilket värde har indikatorn ”Andel barn som läser dagligen” för perioden (%)?"
+    assert texts_of(await chat.send("72,5")) == ["Indikatorn ”Andel barn som läser dagligen”: hur stor del gäller flickor/kvinnor?"]
+
+
 # --- no card makes the dialog fail -------------------------------------------------------------
 
 BAD_VALUES = [None, -1, 0, 2**31, 10**6, "x", "", True, [], {"a": 1}, 1.5, "1 OR 1=1", "ö" * 5000]

@@ -13,7 +13,7 @@ from botbuilder.core import ConversationState, MemoryStorage, Middleware, TurnCo
 from botbuilder.schema import Activity, ActivityTypes
 from botbuilder.testing import DialogTestClient
 
-from dialogs.main_dialog import MainDialog, command_of
+from dialogs.main_dialog import MainDialog, _is_clear_question, command_of
 from dialogs.texts import Texts
 from dialogs.turn_state import set_turn_info
 from goals.access import identify
@@ -189,3 +189,18 @@ def test_commands_from_typed_text():
     assert [command(t) for t in ("Mina mål", "mina mal!", "my goals", "hjälp", "meny", "avbryt")] == [
         "my_goals", "my_goals", "my_goals", "help", "menu", "cancel",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "interrupts"),
+    [
+        ("vilka mål ligger efter?", True),
+        ("which goals are behind?", True),
+        ("vad har jag kvar att rapportera", True),
+        # an analysis typed while the flow waits for one: it must stay an answer
+        ("Vi ligger efter med läsningen eftersom två pedagoger varit sjuka under hela perioden", False),
+        ("72,5", False),
+    ],
+)
+def test_only_short_clear_questions_interrupt_an_open_flow(text, interrupts):
+    assert _is_clear_question(command_of(Activity(type=ActivityTypes.message, text=text))) is interrupts
