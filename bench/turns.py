@@ -8,9 +8,12 @@ over HTTP for a fixed time; a turn ends when the bot answered the HTTP request,
 which it does after its reply reached the connector. Målkoll answers with the
 overview card of the person's goals, read from the database.
 
-    .venv/bin/python bench/turns.py [--seconds 8] [--users 1,50] [--profile malkoll.prof]
+    .venv/bin/python bench/turns.py [--seconds 8] [--users 1,50] [--profile malkoll.prof] [--cpu-turns 300]
 
-Reports turns/s, p50 and p99 per bot and the throughput ratio (target ≥ 3×).
+Reports turns/s, p50 and p99 per bot and the throughput ratio (target ≥ 3×), then
+the CPU time each bot process spends per turn (sequential single-user turns, the
+bots alternating in rounds; all threads of the process, from /proc), which moves
+much less with the machine's load than the throughput does.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import asyncio
 import cProfile
 import datetime as dt
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -204,6 +208,51 @@ async def run_load(
     return Result(bot=bot, users=len(users), turns=len(latencies), seconds=elapsed, latencies=latencies, errors=errors)
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads (also finished ones), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_per_turn(
+    session: aiohttp.ClientSession,
+    *,
+    rows: list[tuple[str, str, str]],
+    targets: dict[str, str],
+    pids: dict[str, int],
+    connector_url: str,
+    turns: int,
+    rounds: int = 3,
+) -> dict[str, float]:
+    """Milliseconds of bot-process CPU per sequential single-user turn, per row: the
+    rows alternate in `rounds` rounds (so a change of machine load hits all alike)
+    and the median round counts."""
+    per_round = max(1, turns // rounds)
+    samples: dict[str, list[float]] = {bot: [] for bot, _, _ in rows}
+    aad = demo_user(1)
+    for _ in range(rounds):
+        for bot, target, text in rows:
+            before = process_cpu_seconds(pids[target])
+            for _ in range(per_round):
+                activity = message(text, service_url=connector_url, user=aad, activity_id=uuid.uuid4().hex)
+                async with session.post(targets[target], json=activity) as response:
+                    await response.read()
+                    assert response.status in (200, 201), (bot, response.status)
+            samples[bot].append((process_cpu_seconds(pids[target]) - before) * 1000 / per_round)
+    return {bot: sorted(values)[len(values) // 2] for bot, values in samples.items()}
+
+
+ROWS = (
+    # "malkoll": the measured turn, the overview from the database.
+    # "malkoll-help": the same runtime answering "hjälp" from the catalog
+    # (duplicate guard and dialog state still in the database), to tell the
+    # runtime's cost from the overview's queries.
+    ("malkoll", "malkoll", TEXT),
+    ("echo", "echo", TEXT),
+    ("malkoll-help", "malkoll", "hjälp"),
+)
+
+
 async def main_async(args: argparse.Namespace) -> list[Result]:
     user_counts = [int(n) for n in args.users.split(",")]
     with tempfile.TemporaryDirectory(prefix="malkoll-bench-") as tmp:
@@ -227,22 +276,23 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
                 await _wait_until_up(session, f"http://127.0.0.1:{ports['malkoll']}/healthz")
                 await _wait_until_up(session, targets["echo"].replace("/api/messages", "/"))
                 await _check_answers(session, targets, connector_url)
-                for users in user_counts:
-                    # "malkoll": the measured turn, the overview from the database.
-                    # "malkoll-help": the same runtime answering "hjälp" from the
-                    # catalog (duplicate guard and dialog state still in the database),
-                    # to tell the runtime's cost from the overview's queries.
-                    for bot, target, text in (
-                        ("malkoll", "malkoll", TEXT),
-                        ("echo", "echo", TEXT),
-                        ("malkoll-help", "malkoll", "hjälp"),
-                    ):
+                rows = [row for row in ROWS if row[0] in args.bots.split(",")]
+                for users in user_counts if args.seconds > 0 else ():
+                    for bot, target, text in rows:
                         result = await run_load(
                             session, bot=bot, url=targets[target], connector_url=connector_url,
                             users=demo_people(users), seconds=args.seconds, text=text,
                         )
                         print(result.line(), flush=True)
                         results.append(result)
+                if args.cpu_turns:
+                    pids = {"malkoll": processes[1].pid, "echo": processes[2].pid}
+                    cpu = await cpu_per_turn(
+                        session, rows=rows, targets=targets, pids=pids,
+                        connector_url=connector_url, turns=args.cpu_turns,
+                    )
+                    for bot, ms in cpu.items():
+                        print(f"{bot:15} CPU per turn (bot process) {ms:6.1f} ms", flush=True)
                 async with session.get(f"{connector_url}_stats") as response:
                     stats = await response.json()
                 print(f"connector received {stats['received']} replies", flush=True)
@@ -277,16 +327,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8.0, help="measured time per bot and user count")
     parser.add_argument("--users", default="1,50", help="concurrent users, comma-separated")
+    parser.add_argument("--cpu-turns", type=int, default=300, help="sequential turns per bot for CPU per turn (0: skip)")
+    parser.add_argument("--bots", default="malkoll,echo,malkoll-help", help="rows to run, comma-separated")
     parser.add_argument("--profile", default=None, help="write a cProfile of the Målkoll process to this file")
     parser.add_argument(
         "--postgres", default=None, metavar="ADMIN_URL",
         help="run Målkoll on a fresh PostgreSQL database (e.g. postgresql://postgres@127.0.0.1:5432/postgres) instead of SQLite",
     )
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     results = asyncio.run(main_async(args))
+    print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     for users in sorted({r.users for r in results}):
         by_bot = {r.bot: r for r in results if r.users == users}
+        if not {"malkoll", "echo", "malkoll-help"} <= by_bot.keys():
+            continue
         echo = by_bot["echo"].rate
         print(
             f"users={users:3}: Målkoll/echo throughput = {by_bot['malkoll'].rate / echo:.2f}× (target ≥ 3×); "
