@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
+from bot.chat_export import chat_export
 from bot.config import Settings
 from bot.identity import Identities
 from bot.logging_setup import configure_logging
@@ -103,6 +104,8 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     if is_sqlite(settings.effective_database_url):
         ledger = OneWriterLedger(ledger)
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
+    # "exportera T2": the consent card, and the upload on the shared session when allowed
+    export = chat_export(uow_factory=make_uow, clock=clock, session=http)
     bot = MalkollBot(
         conversation_state=conversation_state,
         main_dialog=MainDialog(
@@ -114,12 +117,14 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
                 **summary_flows(uow_factory=make_uow, clock=clock, sessionmaker=sessionmaker),
                 # reminders' "Påminn mig i morgon" (bot/scheduler.py)
                 "snooze": snooze_dialog(sessionmaker, clock=clock, data_dir=settings.data_dir),
+                **export.flows,
             },
         ),
         identities=Identities(uow_factory=make_uow),
         tenant_gate=TenantGate(configured=settings.allowed_tenants, uow_factory=make_uow),
         ledger=ledger,
         references=ReferenceRecorder(ReferenceStore(sessionmaker)),
+        file_consent=export.on_file_consent,
     )
     app[RUNTIME] = Runtime(settings=settings, engine=engine, adapter=adapter, bot=bot)
     if settings.local_mode:

@@ -11,6 +11,11 @@ Order per turn, and why:
 4. identity: the Teams user → a person with roles; unknown people are told how to
    get access;
 5. the dialogs, with their state in the database.
+
+Invokes: only `fileConsent/invoke` (the person allowed or declined a file the bot
+offered, see dialogs/export_dialog.py) is handled, after the same steps 1, 2 and 4; it
+is always answered with an invoke response, so Teams shows no error on the card. Other
+invokes get botbuilder's 501.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
+from collections.abc import Awaitable, Callable
 
 import structlog
-from botbuilder.core import Bot, CardFactory, ConversationState, MessageFactory, TurnContext
+from botbuilder.core import Bot, CardFactory, ConversationState, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes
 
@@ -28,8 +34,10 @@ from bot.identity import Identities
 from bot.references import ReferenceRecorder
 from bot.tenants import TenantGate, tenant_of
 from dialogs.cards import build_welcome_card
+from dialogs.export_dialog import FILE_CONSENT_INVOKE
 from dialogs.texts import Texts
 from dialogs.turn_state import set_turn_info
+from goals.access import Actor
 from storage.bot_state import ActivityLedger
 
 log = structlog.get_logger(__name__)
@@ -54,6 +62,7 @@ class MalkollBot(Bot):
         tenant_gate: TenantGate,
         ledger: ActivityLedger | OneWriterLedger,
         references: ReferenceRecorder,
+        file_consent: Callable[[TurnContext], Awaitable[int]] | None = None,
     ) -> None:
         self._conversation_state = conversation_state
         self._main_dialog = main_dialog
@@ -66,6 +75,7 @@ class MalkollBot(Bot):
         self._tenants = tenant_gate
         self._ledger = ledger
         self._references = references
+        self._file_consent = file_consent
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -74,10 +84,12 @@ class MalkollBot(Bot):
         tenant = tenant_of(activity)
         if not await self._tenants.allows(tenant):
             log.warning("tenant.refused", tenant_id=tenant, activity_type=activity.type)
-            if activity.type == ActivityTypes.message or (
+            if activity.type == ActivityTypes.message or self._handles_invoke(activity) or (
                 activity.type == ActivityTypes.installation_update and activity.action == "add"
             ):
                 await context.send_activity(texts.t("access.other_tenant"))
+            if self._handles_invoke(activity):
+                await _answer_invoke(context, 200)
             return
         if activity.id:
             # The conversation's state is read while the delivery is recorded: a
@@ -89,6 +101,9 @@ class MalkollBot(Bot):
             )
             if not first:
                 log.info("activity.duplicate", activity_id=activity.id)
+                if self._handles_invoke(activity):
+                    # Teams retried while the first delivery works on it: that one answers the person.
+                    await _answer_invoke(context, 200)
                 return
         match activity.type:
             case ActivityTypes.message:
@@ -97,6 +112,8 @@ class MalkollBot(Bot):
                 await self._on_installation_update(context, tenant, texts)
             case ActivityTypes.conversation_update:
                 await self._on_conversation_update(context, tenant, texts)
+            case ActivityTypes.invoke if self._handles_invoke(activity):
+                await self._on_file_consent(context, tenant, texts)
             case _:
                 log.debug("activity.ignored", activity_type=activity.type)
 
@@ -106,10 +123,8 @@ class MalkollBot(Bot):
         activity = context.activity
         TurnContext.remove_recipient_mention(activity)  # "@Målkoll mina mål" in a channel
         await self._references.record(activity, tenant_id=tenant)
-        user_id = activity.from_property.aad_object_id if activity.from_property else None
-        actor = await self._identities.actor(tenant_id=tenant, entra_object_id=user_id) if user_id else None
+        actor = await self._actor(context, tenant)
         if actor is None:
-            log.info("user.unknown", tenant_id=tenant, aad_object_id=user_id)
             await context.send_activity(texts.t("access.unknown_user"))
             return
         if not activity.locale:
@@ -120,6 +135,33 @@ class MalkollBot(Bot):
         if result.status == DialogTurnStatus.Empty:
             await dialog_context.begin_dialog(self._main_dialog.id)
         await self._conversation_state.save_changes(context)
+
+    async def _on_file_consent(self, context: TurnContext, tenant: str, texts: Texts) -> None:
+        assert self._file_consent is not None  # _handles_invoke said so
+        actor = await self._actor(context, tenant)
+        if actor is None:
+            await context.send_activity(texts.t("access.unknown_user"))
+            await _answer_invoke(context, 200)
+            return
+        if not context.activity.locale:
+            texts = Texts.for_locale(actor.person.locale)
+        set_turn_info(context, texts=texts, actor=actor)
+        await _answer_invoke(context, await self._file_consent(context))
+
+    def _handles_invoke(self, activity: Activity) -> bool:
+        return (
+            activity.type == ActivityTypes.invoke
+            and activity.name == FILE_CONSENT_INVOKE
+            and self._file_consent is not None
+        )
+
+    async def _actor(self, context: TurnContext, tenant: str) -> Actor | None:
+        activity = context.activity
+        user_id = activity.from_property.aad_object_id if activity.from_property else None
+        actor = await self._identities.actor(tenant_id=tenant, entra_object_id=user_id) if user_id else None
+        if actor is None:
+            log.info("user.unknown", tenant_id=tenant, aad_object_id=user_id)
+        return actor
 
     async def _on_installation_update(self, context: TurnContext, tenant: str, texts: Texts) -> None:
         action = (context.activity.action or "").lower()
@@ -169,6 +211,11 @@ class MalkollBot(Bot):
         log.info("conversation.inactive", conversation_id=activity.conversation.id)
 
 
+async def _answer_invoke(context: TurnContext, status: int) -> None:
+    # The adapter keeps this activity and returns it as the HTTP answer to the invoke.
+    await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status)))
+
+
 class OneWriterLedger:
     """The duplicate-delivery ledger for SQLite, which has one writer at a time:
     turns of this process queue here for their insert instead of in SQLite's busy
@@ -195,11 +242,15 @@ def make_turn_error_handler(conversation_state: ConversationState):
             await conversation_state.delete(context)
         except Exception:  # noqa: BLE001 - the answer below matters more
             log.exception("turn.state_not_cleared", correlation_id=ref)
-        if context.activity.type != ActivityTypes.message:
+        file_consent = context.activity.type == ActivityTypes.invoke and context.activity.name == FILE_CONSENT_INVOKE
+        if context.activity.type != ActivityTypes.message and not file_consent:
             return
         try:
             await context.send_activity(Texts.for_locale(context.activity.locale).t("error.neutral", ref=ref))
         except Exception:  # noqa: BLE001 - the connector itself may be what failed
             log.exception("turn.error_reply_failed", correlation_id=ref)
+        if file_consent:
+            # The person was told above; the card's own error state says the same.
+            await _answer_invoke(context, 500)
 
     return on_turn_error

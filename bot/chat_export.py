@@ -1,0 +1,98 @@
+"""The Excel export in Teams chat ("exportera T2"), wired: who may export what and the
+workbook (bot/excel/exporter.py), and the upload of the file to the URL Teams hands
+over when the person allows it (dialogs/export_dialog.py does the talking).
+
+The upload goes on the app's shared aiohttp session, never through the Bot Connector
+client: the upload URL is a pre-authorised OneDrive upload session, and the bot's
+token must not be sent to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+import structlog
+from botbuilder.core import TurnContext
+from botbuilder.dialogs import Dialog
+
+from bot.excel.exporter import HEAD_ROLES, export_for_actor
+from dialogs.export_dialog import ExportDialog, ExportFile, FileConsent, UploadFailed
+from goals.access import Actor, scope_roots_in
+from goals.model import OrgNode, Period
+from goals.ports import Clock, UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+# Teams answers an invoke it waited for too long with an error on the card; the
+# upload of a department's workbook (tens of kB) takes well under a second.
+UPLOAD_TIMEOUT_SECONDS = 20.0
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class HeadExports:
+    """Heads (department head, staff, director, admin) export the goals under the
+    nodes where they hold that role; everyone else nothing (the exporter's rule)."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+        self._uow = uow_factory
+
+    async def tops(self, actor: Actor) -> list[OrgNode]:
+        async with self._uow() as uow:
+            return await scope_roots_in(uow, actor=actor, roles=HEAD_ROLES)
+
+    async def build(self, actor: Actor, period: Period) -> ExportFile:
+        tops = await self.tops(actor)
+        with tempfile.TemporaryDirectory(prefix="malkoll-export-") as folder:
+            out = Path(folder) / "export.xlsx"
+            rows = await export_for_actor(self._uow, actor=actor, kind=period.kind, year=period.year, out=out)
+            data = out.read_bytes()
+        code = _UNSAFE_IN_NAME.sub("-", tops[0].code).strip("-") if tops else ""
+        name = f"uppfoljning-{period.kind}-{period.year}" + (f"-{code}" if code else "") + ".xlsx"
+        return ExportFile(name=name, data=data, rows=rows, scope=", ".join(top.name for top in tops))
+
+
+class OneDriveUpload:
+    """One PUT of the whole file to the upload session URL (OneDrive takes up to 60 MiB
+    in one request; an export is far smaller)."""
+
+    def __init__(self, session: aiohttp.ClientSession, *, timeout_seconds: float = UPLOAD_TIMEOUT_SECONDS) -> None:
+        self._session = session
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+
+    async def __call__(self, url: str, data: bytes) -> None:
+        size = len(data)
+        headers = {"Content-Length": str(size), "Content-Range": f"bytes 0-{size - 1}/{size}"}
+        # The URL carries its own authorisation: only its host goes to the log.
+        host = urlsplit(url).hostname or "?"
+        try:
+            async with self._session.put(url, data=data, headers=headers, timeout=self._timeout) as response:
+                await response.read()
+                status = response.status
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise UploadFailed(f"{type(error).__name__} from {host}") from None
+        # 200/201: the file is complete; 202 would mean OneDrive still expects bytes.
+        if status not in (200, 201):
+            raise UploadFailed(f"status {status} from {host}")
+        log.info("export.upload_done", host=host, size=size)
+
+
+@dataclass(frozen=True)
+class ChatExport:
+    flows: dict[str, Dialog]  # for MainDialog: verb "export"
+    on_file_consent: Callable[[TurnContext], Awaitable[int]]  # for MalkollBot: fileConsent/invoke
+
+
+def chat_export(*, uow_factory: Callable[[], UnitOfWork], clock: Clock, session: aiohttp.ClientSession) -> ChatExport:
+    exports = HeadExports(uow_factory)
+    return ChatExport(
+        flows={"export": ExportDialog(uow_factory=uow_factory, clock=clock, exports=exports)},
+        on_file_consent=FileConsent(uow_factory=uow_factory, clock=clock, exports=exports,
+                                    upload=OneDriveUpload(session)),
+    )
