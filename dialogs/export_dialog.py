@@ -29,6 +29,7 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import Attachment
 
+from dialogs.normalize import fold
 from dialogs.recognizer import recognize
 from dialogs.texts import Texts
 from dialogs.turn_state import actor_of, texts_of
@@ -54,6 +55,8 @@ _TYPED_KIND = re.compile(r"^T\d{1,2}$")
 # (the recognizer only knows T1–T3, and says nothing about the rest).
 _NUMBERED = re.compile(r"\b(?:t|tertial)\s?(\d{1,2})\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(20\d\d)\b")
+# The recognizer reports one period word; "T2 förra året" needs both (folded text).
+_LAST_YEAR = re.compile(r"\b(?:forra aret?|i ?fjol|foregaende aret?|last year|previous year)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +103,10 @@ def choose_period(text: str, periods_of_year: Callable[[int], Sequence[Period]],
     recognition = recognize(text)
     year = today.year
     kind = recognition.period
-    if kind == "last_year":
-        year, kind = today.year - 1, None
-    elif kind == "this_year":
+    if kind in ("last_year", "this_year"):
         kind = None
+    if _LAST_YEAR.search(fold(text)):
+        year = today.year - 1
     if (typed_year := _YEAR.search(text)) is not None:
         year = int(typed_year.group(1))
     numbered = _NUMBERED.search(text)
@@ -262,9 +265,12 @@ def _years_in(text: str | None, today: date) -> set[int]:
 def _no_such_period(texts: Texts, choice: PeriodChoice) -> str:
     if not choice.periods:
         return texts.t("export.no_periods", year=choice.year)
+    asked = choice.asked or ""
+    if texts.has(f"period.{asked}"):  # a kind the recognizer knows: "delårsrapporten" → "interim"
+        asked = texts.t(f"period.{asked}")
     return texts.t(
         "export.unknown_period",
-        asked=choice.asked or "",
+        asked=asked,
         year=choice.year,
         periods=", ".join(period_name(texts, p) for p in choice.periods),
         example=typed_name(texts, choice.periods[0]),

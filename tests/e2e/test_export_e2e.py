@@ -173,13 +173,17 @@ async def test_someone_elses_or_a_tampered_card_uploads_nothing(bot, demo_org, u
     assert uploads.uploads == []
 
 
-async def test_another_tenant_is_refused_without_an_upload(bot, demo_org, uploads):
+async def test_another_tenant_or_an_unknown_person_is_refused_without_an_upload(bot, demo_org, uploads):
     [card] = consent_cards(await ask(bot, "exportera T2"))
     context = copy.deepcopy(card["content"]["acceptContext"])
     status, sent = await invoke(bot, file_consent(bot, BERTIL, action="accept", context=context,
                                                   upload_url=uploads.url(), tenant=OTHER_TENANT))
     assert status == 200
     assert sent[0].text.startswith("Tyvärr är Målkoll inte tillgängligt för din organisation")
+    # Someone Målkoll does not know, in the right tenant.
+    status, sent = await invoke(bot, file_consent(bot, demo_user(99), action="accept", context=context,
+                                                  upload_url=uploads.url()))
+    assert status == 200 and sent[0].text.startswith("Jag hittar dig inte bland Målkolls användare")
     assert uploads.uploads == []
 
 
