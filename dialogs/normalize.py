@@ -44,6 +44,49 @@ def tokens(text: str) -> list[str]:
     return fold(text).split()
 
 
+# Teams sends "<at>Målkoll</at> vilka mål…" when the mention was not removed upstream, and
+# people type "@Målkoll" without picking the bot from the list; neither is part of the question.
+_MENTIONS = re.compile(r"<at>.*?</at>|(?<!\S)@\S+", re.IGNORECASE | re.DOTALL)
+
+
+def without_mentions(text: str) -> str:
+    """`text` without Teams mentions ("<at>Målkoll</at>", "@Målkoll")."""
+    return _MENTIONS.sub(" ", text) if ("@" in text or "<at>" in text.casefold()) else text
+
+
+# Spoken and chat spellings of common words, folded ("mej" for "mig", "nåt" for "något",
+# "e" for "är", "gåre" for "går det"): the written form is what the patterns know.
+_COLLOQUIAL: dict[str, tuple[str, ...]] = {
+    k: tuple(v.split())
+    for k, v in {
+        "mej": "mig", "dej": "dig", "sej": "sig", "ja": "jag", "e": "ar", "va": "vad",
+        "nat": "nagot", "nan": "nagon", "nagonting": "nagot", "nara": "nagra", "int": "inte",
+        "inge": "inget", "dom": "de", "mkt": "mycket", "o": "och", "ba": "bara",
+        "gare": "gar det", "hure": "hur ar", "vare": "var det", "ere": "ar det",
+        "typ": "", "liksom": "", "assa": "", "alltsa": "",
+        "pls": "please", "plz": "please", "thx": "tack", "tx": "tack", "u": "you", "r": "are",
+        "ur": "your", "im": "i am", "ive": "i have", "id": "i would", "lets": "let us",
+        "whats": "what is", "hows": "how is", "whos": "who is", "whens": "when is",
+        "wanna": "want to", "gonna": "going to", "gotta": "have to",
+        # English negations as one "not", so one pattern covers "haven't", "has not", "didn't"
+        "dont": "do not", "doesnt": "does not", "didnt": "did not", "havent": "have not",
+        "hasnt": "has not", "hadnt": "had not", "isnt": "is not", "arent": "are not",
+        "wasnt": "was not", "werent": "were not", "wont": "will not", "cant": "can not",
+        "cannot": "can not", "shouldnt": "should not", "wouldnt": "would not",
+    }.items()
+}
+
+
+def standard_words(words: list[str]) -> list[str]:
+    """Folded words with their chat and spoken spellings replaced by the written form."""
+    if not any(w in _COLLOQUIAL for w in words):
+        return words
+    out: list[str] = []
+    for w in words:
+        out.extend(_COLLOQUIAL.get(w, (w,)))
+    return out
+
+
 # Light Swedish (and a little English) inflection stripping: definite forms, plurals and
 # genitives ("förskolan", "enheterna", "Solrosens", "målen") meet their base form. Longest
 # suffix first; a stem keeps at least four letters so short words are never mangled.

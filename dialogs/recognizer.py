@@ -23,7 +23,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from dialogs.normalize import fold, stem
+from dialogs.normalize import fold, standard_words, stem, without_mentions
 
 
 class Intent(StrEnum):
@@ -87,15 +87,20 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("hur funkar", 0.9), ("hur fungerar", 0.9), ("how does this work", 1.0),
         ("how do i use", 0.9), ("hur använder jag", 0.9), ("vilka frågor", 0.9),
         ("kommando*", 0.8), ("commands", 0.8), ("instruktion*", 0.7), ("instructions", 0.7),
-        ("förstår inte", 0.9), ("hur man gör", 0.9), ("vad kan man", 0.9), ("komma igång", 0.9),
-        ("what to ask", 1.0), ("tips", 0.7), ("get started", 0.9), ("dont understand", 0.9),
-        ("använda dig", 1.0), ("vad gör du", 1.0), ("what do you do", 1.0),
+        ("förstår inte", 0.9), ("fattar inte", 1.0), ("begriper inte", 1.0),
+        ("not understand", 0.9), ("hur man gör", 0.9), ("hur gör jag", 1.0), ("hur gör man", 1.0),
+        ("vad kan man", 0.9), ("komma igång", 0.9), ("what to ask", 1.0), ("tips", 0.7),
+        ("get started", 0.9), ("använda dig", 1.0), ("vad gör du", 1.0), ("what do you do", 1.0),
         ("able to do", 1.0), ("how to use", 0.9), ("how do i", 0.6), ("vet inte vad", 0.9),
-        ("vad ... skriva", 0.9), ("what ... type", 0.8),
+        ("vad ... skriva", 0.9), ("what ... type", 0.8), ("what ... write", 0.8),
+        ("supposed to", 0.8), ("vad klarar du", 1.0), ("exempel*", 0.9), ("example*", 0.9),
+        ("guide", 0.7), ("manual", 0.7),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
         ("visa alternativ*", 0.9), ("alternativ*", 0.6), ("options", 0.7),
+        ("tillbaka till start*", 1.1), ("tillbaka", 0.7), ("back to", 0.8), ("go back", 0.8),
+        ("välja på", 1.0), ("startsida*", 1.0),
     ),
     Intent.GREETING: (
         ("hej*", 0.8), ("hejsan", 0.8), ("hallå", 0.8), ("tjena", 0.8), ("tjenare", 0.8),
@@ -103,57 +108,79 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("godmorgon", 0.8), ("hello", 0.8), ("hi", 0.7), ("hey", 0.7),
         ("good morning", 0.8), ("good afternoon", 0.8), ("hur mår du", 1.1),
         ("how are you", 1.1), ("god kväll", 0.8), ("good evening", 0.8),
+        ("god eftermiddag", 0.8), ("god afton", 0.8), ("morning", 0.7), ("afternoon", 0.7),
+        ("evening", 0.7), ("morsning", 0.8), ("good day", 0.8),
     ),
     Intent.REPORT: (
         ("rapporter*", 0.8), ("report", 0.8), ("reporting", 0.7), ("uppföljning*", 0.4),
-        ("starta ... uppföljning*", 1.0), ("fyll i", 0.9), ("fyll* ... uppföljning*", 1.0),
+        ("starta ... uppföljning*", 1.0), ("fyll* i", 0.9), ("fyll* ... uppföljning*", 1.0),
         ("lämna ... uppföljning*", 1.0), ("lämna in", 0.9), ("börja ... rapporter*", 1.0),
         ("submit", 0.9), ("start ... follow", 1.0), ("fill in", 0.9), ("follow up", 0.4),
         ("tertialrapport*", 0.9), ("delårsrapport*", 0.6), ("årsrapport*", 0.6),
+        ("följ* upp", 0.9), ("skicka in", 0.9), ("gör* ... uppföljning*", 1.0),
+        ("do ... follow up", 1.0), ("my follow up", 0.9), ("återrapporter*", 0.9),
     ),
     Intent.CONTINUE: (
         ("fortsätt*", 1.0), ("gå vidare", 0.9), ("continue", 1.0), ("resume", 1.0),
         ("ta upp där", 0.9), ("där jag slutade", 0.9), ("där jag var", 0.9),
-        ("where i left", 0.9), ("carry on", 0.9),
+        ("där vi slutade", 0.9), ("där vi var", 0.9), ("where i left", 0.9), ("carry on", 0.9),
+        ("kör vidare", 1.0), ("kör på", 0.9), ("vidare", 0.7), ("go on", 1.0), ("keep going", 1.0),
     ),
     Intent.CANCEL: (
         ("avbryt*", 1.1), ("sluta", 1.0), ("glöm det", 1.0), ("stopp*", 1.0), ("stop", 1.0),
         ("avsluta", 1.0), ("cancel", 1.1), ("never mind", 1.0), ("nevermind", 1.0),
-        ("abort", 1.0), ("quit", 0.9), ("exit", 0.8),
+        ("abort", 1.0), ("quit", 0.9), ("exit", 0.8), ("strunt*", 1.0), ("skit ... samma", 1.0),
+        ("skit i det", 1.0), ("skippa*", 0.9), ("forget it", 1.0), ("forget about it", 1.0),
+        ("nej tack", 0.8), ("no thanks", 0.8), ("ångrar", 0.9),
     ),
     Intent.EDIT: (
         ("ändr*", 1.0), ("rätta*", 0.9), ("korriger*", 1.0), ("edit", 1.0),
-        ("change", 0.9), ("skrivit fel", 1.0), ("uppdatera", 0.8), ("update", 0.8),
-        ("modify", 0.9), ("correct", 0.8),
+        ("change", 0.9), ("skrivit fel", 1.0), ("skrev fel", 1.0), ("uppdater*", 0.8),
+        ("update", 0.8), ("modify", 0.9), ("correct", 0.8), ("justera*", 1.0),
+        ("redigera*", 1.0), ("revidera*", 1.0), ("fix", 0.9), ("byt*", 0.9), ("amend", 0.9),
+        ("revise", 0.9),
     ),
     Intent.BEHIND: (
-        ("ligger efter", 1.2), ("ligg* efter", 1.2), ("låg efter", 1.2), ("släp*", 1.1),
+        ("ligg* ... efter", 1.2), ("låg ... efter", 1.2), ("släp*", 1.1),
         ("off track", 1.2), ("behind", 1.2), ("lagging", 1.2), ("not on track", 1.3),
         ("ej uppfyll*", 1.0), ("inte uppfyll*", 1.0), ("uppfylls inte", 1.0),
-        ("röda", 1.0), ("i fara", 1.0), ("at risk", 1.0), ("problem*", 0.8),
-        ("inte ... nås", 1.0), ("not ... met", 1.0), ("efter plan*", 1.0),
+        ("delvis uppfyll*", 1.1), ("partly", 1.0), ("partially", 1.0),
+        ("röd*", 1.0), ("red", 1.0), ("i fara", 1.0), ("at risk", 1.0), ("problem*", 0.8),
+        ("inte ... nås", 1.0), ("inte ... nå", 1.0), ("inte ... når", 1.0),
+        ("inte ... nått", 1.1), ("inte ... nådde", 1.1), ("inte ... uppnå*", 1.1),
+        ("not ... met", 1.0), ("efter plan*", 1.0),
         ("dålig*", 1.0), ("riskerar", 1.0), ("badly", 1.0), ("inte i fas", 1.2),
         ("försen*", 1.1), ("delayed", 1.0), ("når vi inte", 1.1), ("klarar vi inte", 1.1),
-        ("wont ... reach", 1.0), ("wont ... meet", 1.0), ("not ... reach*", 1.0),
-        ("sämre", 0.9), ("gått sämre", 1.1), ("åtgärd*", 0.8), ("behöver åtgärd*", 1.1),
-        ("worse", 0.9), ("need* action", 1.1),
+        ("not ... reach*", 1.0), ("not ... meet", 1.0), ("not ... achiev*", 1.0),
+        ("sämre", 0.9), ("gått sämre", 1.1), ("sämst", 1.0), ("worst", 1.0),
+        ("åtgärd*", 0.8), ("behöver åtgärd*", 1.1), ("worse", 0.9), ("need* action", 1.1),
+        # "som inte går så bra", "inte håller", "vi inte kommer klara": a negated "going well"
+        ("inte ... bra", 1.1), ("inte ... håll*", 1.0), ("inte ... klara", 1.0),
+        ("inte ... lyckas", 1.0), ("not ... well", 1.0), ("not ... good", 1.0),
+        ("avvik*", 1.0), ("deviat*", 1.0), ("under ... målvärde*", 1.1), ("under mål*", 1.0),
+        ("below ... target*", 1.1), ("jobba mer", 1.0), ("förbättr*", 0.9), ("improve*", 0.9),
+        ("oroa*", 0.9), ("worr*", 0.9), ("halk* efter", 1.2),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
         ("status*", 1.0), ("läget", 0.8), ("hur mår", 1.0), ("hur ser det ut", 1.0),
         ("överblick", 0.9), ("uppfyll*", 0.8), ("how is", 0.9), ("how are we doing", 1.0),
         ("how are", 0.7), ("doing", 0.5), ("how ... going", 0.9),
+        ("situation*", 0.9), ("på väg att", 0.9), ("prognos*", 0.9), ("forecast", 0.9),
+        ("berätta om", 0.8), ("berätta ... hur", 0.9), ("hur har ... det", 0.9),
+        ("kommer ... klara", 0.9), ("on track", 0.9),
     ),
     Intent.LEFT_TO_REPORT: (
         ("kvar ... rapporter*", 1.3), ("har jag kvar", 1.2), ("jag kvar", 1.1),
-        ("återstår", 1.1), ("är kvar", 1.0), ("saknas i min", 1.1),
+        ("återstå*", 1.1), ("är kvar", 1.0), ("saknas i min", 1.1),
         ("jag inte ... rapporter*", 1.3), ("måste jag rapporter*", 1.1), ("något kvar", 1.1),
         ("anything left", 1.2), ("left ... report", 1.2), ("left for me", 1.2),
         ("behöver jag rapporter*", 1.1), ("still left", 1.2), ("left to do", 1.2),
         ("rapporterat allt", 1.2), ("allt rapporterat", 1.2), ("reported everything", 1.2),
-        ("inte gjort", 1.1), ("har jag inte", 0.9), ("not done", 1.0),
+        ("inte gjor*", 1.1), ("har jag inte", 0.9), ("not done", 1.0),
         ("kvar att göra", 1.2), ("left to report", 1.3), ("have left", 1.1),
         ("outstanding", 1.0), ("still need", 1.1), ("do i still", 1.0), ("to do list", 1.0),
+        ("klar* med allt", 1.2), ("är jag klar", 1.1), ("am i done", 1.1), ("har jag missat", 1.1),
     ),
     Intent.DEADLINE: (
         ("deadline*", 1.2), ("sista dag*", 1.2), ("sista datum", 1.2), ("när ska", 1.0),
@@ -163,43 +190,62 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("hur länge", 1.1), ("when do i need", 1.2), ("when must", 1.2), ("when should", 1.0),
         ("how long", 1.0), ("hur många dagar", 1.3), ("dagar ... kvar", 1.3),
         ("kvar till", 1.2), ("how many days", 1.3),
+        ("tid ... kvar", 1.4), ("time ... left", 1.4), ("mycket tid", 1.1), ("till när", 1.3),
+        ("senaste dag*", 1.2), ("senaste datum", 1.2), ("datum ... inlämn*", 1.2),
+        ("datum ... rapporter*", 1.2), ("datum ... uppföljning*", 1.2), ("due date", 1.2),
+        ("when ... have to", 1.1), ("when ... submit", 1.2),
     ),
     Intent.NOT_REPORTED: (
         ("enhet* ... inte rapporter*", 1.4), ("vem har inte", 1.3), ("vilka har inte", 1.3),
         ("inte rapporter*", 1.0), ("ej rapporter*", 1.0), ("ej lämnat", 1.2),
         ("inte lämnat", 1.2), ("enhet* saknar", 1.3), ("saknade rapport*", 1.3),
-        ("saknar rapport*", 1.2), ("not reported", 1.2), ("havent reported", 1.3),
-        ("hasnt reported", 1.3), ("have not reported", 1.3), ("missing report*", 1.3),
-        ("who hasnt", 1.2), ("units ... not ... reported", 1.4), ("enhet* saknas", 1.3),
+        ("saknar rapport*", 1.2), ("not reported", 1.2), ("have not reported", 1.3),
+        ("has not reported", 1.3), ("missing report*", 1.3),
+        ("who has not", 1.2), ("units ... not ... reported", 1.4), ("enhet* saknas", 1.3),
         ("vem saknas", 1.2), ("vilka saknas", 1.2), ("saknas", 0.6), ("who is missing", 1.2),
         ("units ... missing", 1.3), ("missing ... report*", 1.3),
-        ("efter med rapport*", 1.3), ("behind with ... report*", 1.3),
-        ("enhet* ... inte klar*", 1.4), ("enhet* ... sena", 1.3), ("late", 0.9),
-        ("inte skickat", 1.2), ("not submitted", 1.2), ("havent submitted", 1.2),
-        ("hasnt submitted", 1.2),
+        ("efter med rapport*", 1.3), ("efter med uppföljning*", 1.3), ("behind with ... report*", 1.3),
+        ("enhet* ... inte klar*", 1.4), ("enhet* ... inte ... klar*", 1.4), ("enhet* ... sena", 1.3),
+        ("late", 0.9), ("inte skickat", 1.2), ("not submitted", 1.2),
+        ("inte ... följt upp", 1.0), ("enhet* ... inte ... följ* upp", 1.4), ("jaga", 0.9),
+        ("owe*", 1.0), ("alla ... rapporterat", 1.2), ("alla ... lämnat in", 1.2),
+        ("everyone ... reported", 1.2), ("everybody ... reported", 1.2),
     ),
     Intent.TREND: (
         ("trend*", 1.2), ("utveckl*", 1.0), ("diagram*", 1.2), ("graf*", 1.1),
-        ("kurva", 1.0), ("chart", 1.2), ("graph", 1.2), ("förändrat*", 1.0),
+        ("kurv*", 1.0), ("chart", 1.2), ("graph", 1.2), ("förändrat*", 1.0),
         ("förändring*", 0.9), ("över tid", 1.0), ("over time", 1.0), ("historik", 1.0),
-        ("history", 0.8), ("development", 0.9),
+        ("history", 0.8), ("development", 0.9), ("developed", 1.0), ("changed", 1.1),
+        # a measure that moves: "har fallolyckorna minskat", "ökar besökarna"; not "ökad" or
+        # "minskad", which are words of goal names ("Minskad sjukfrånvaro")
+        ("ökar", 1.1), ("ökat", 1.1), ("minskar", 1.1), ("minskat", 1.1), ("stiger", 1.1),
+        ("stigit", 1.1), ("sjunker", 1.1), ("sjunkit", 1.1), ("gått upp", 1.1), ("gått ner", 1.1),
+        ("upp eller ner", 1.2), ("increas*", 1.0), ("decreas*", 1.0), ("rising", 1.0),
+        ("falling", 1.0), ("going up", 1.0), ("going down", 1.0), ("gone up", 1.0),
+        ("gone down", 1.0), ("sett ut", 1.0), ("jämför*", 1.1), ("compar*", 1.1), ("tidsserie*", 1.0),
     ),
     Intent.SUMMARY: (
         ("sammanfatt*", 1.2), ("sammanställ*", 1.1), ("summary", 1.2), ("summari*", 1.2),
         ("lägesrapport*", 1.2), ("lägesbild", 1.1), ("översikt", 1.0), ("overview", 1.0),
+        ("summer*", 1.1), ("överblick ... avdelning*", 1.2), ("overview ... department", 1.2),
     ),
     Intent.LINK_CHANNEL: (
-        ("koppla ... kanal*", 1.4), ("kanal* till", 1.2), ("anslut ... kanal*", 1.4),
+        ("koppla ... kanal*", 1.4), ("kanal* ... till", 1.2), ("anslut ... kanal*", 1.4),
         ("link ... channel", 1.4), ("connect ... channel", 1.4), ("channel to", 1.1),
-        ("kanal* ... koppla*", 1.4),
+        ("kanal* ... koppla*", 1.4), ("kanal* ... med", 1.1), ("kanal* ... hör", 1.3),
+        ("channel ... belongs", 1.3),
     ),
     Intent.EXPORT: (
-        ("export*", 1.2), ("excel*", 1.1), ("ladda ner", 1.1), ("download", 1.1),
-        ("spreadsheet", 1.0), ("kalkylark", 1.0), ("xlsx", 1.1),
+        ("export*", 1.2), ("excel*", 1.1), ("ladda ner", 1.1), ("ladda hem", 1.1),
+        ("download", 1.1), ("spreadsheet", 1.0), ("kalkyl*", 1.0), ("xls*", 1.1), ("csv", 1.0),
+        ("som fil", 0.9), ("få ut", 0.7),
     ),
     Intent.SNOOZE: (
-        ("påminn*", 1.3), ("skjut upp", 1.3), ("snooze", 1.3), ("remind", 1.2),
-        ("inte nu", 0.9), ("senare", 0.5), ("later", 0.5),
+        ("påminn*", 1.3), ("skjut upp", 1.3), ("snooz*", 1.3), ("remind*", 1.2),
+        ("inte ... nu", 0.9), ("not now", 0.9), ("senare", 0.5), ("later", 0.5),
+        ("ta det ... morgon", 1.1), ("ta det ... imorgon", 1.1), ("ta det ... imorn", 1.1),
+        ("ta det ... senare", 1.1), ("ta det ... sen", 1.0), ("återkom*", 0.9),
+        ("fråga ... senare", 1.1), ("ask ... later", 1.1), ("ping me", 1.0),
     ),
 }
 
@@ -283,12 +329,31 @@ def _specs_of(token: str) -> frozenset[_Spec]:
 
 @lru_cache(maxsize=8192)
 def _specs_with_typos(token: str) -> frozenset[_Spec]:
-    """As `_specs_of`, or else the pattern words `token` is a likely misspelling of."""
+    """As `_specs_of`, or else the pattern words that end a compound ("tertialuppföljningen"
+    ends in "uppföljning*"), or else the pattern words `token` is a likely misspelling of."""
     exact = _specs_of(token)
     if exact:
         return exact
+    head = _compound_head(token)
+    if head:
+        return head
     corrected = _typo_of(token)
     return _specs_of(corrected) if corrected else _NO_SPECS
+
+
+_MIN_MODIFIER = 3  # "del" in "delrapport"
+_MIN_HEAD = 6  # short pattern words ("hej", "graf") end too many unrelated words
+
+
+def _compound_head(token: str) -> frozenset[_Spec]:
+    """Pattern words a Swedish compound ends in: the last part carries the meaning
+    ("tertialuppföljningen", "återrapportera", "excelfilen"). Only tried after names were
+    taken, so "budgetavvikelse" stays an indicator, not an "avvik*" cue."""
+    for k in range(_MIN_MODIFIER, len(token) - _MIN_HEAD + 1):
+        found = [s for s in _specs_of(token[k:]) if len(s.text) >= _MIN_HEAD]
+        if found:
+            return frozenset(found)
+    return _NO_SPECS
 
 
 def _typo_of(token: str) -> str | None:
@@ -298,7 +363,8 @@ def _typo_of(token: str) -> str | None:
     compiled = _compiled()
     best_score, best = _TYPO_SIMILARITY, None
     for kw in compiled.keywords:
-        if len(kw) < 5:
+        # people rarely mistype the first letter; "fattar" is not "rätta"
+        if len(kw) < 5 or kw[0] != token[0]:
             continue
         if any(s.prefix for s in compiled.specs_by_text[kw]):
             # a typo in the stem of an inflected form: "rappotera" ~ "rapporter*" + "a"
@@ -390,6 +456,8 @@ _PERIOD_PREFIXES = (
 )
 _PERIOD_PHRASES = (
     (("forra", "aret"), "last_year"), (("forra", "ar"), "last_year"), (("i", "fjol"), "last_year"),
+    (("forra", "arets"), "last_year"), (("forra", "ars"), "last_year"), (("fjolarets",), "last_year"),
+    (("foregaende", "arets"), "last_year"), (("last", "years"), "last_year"),
     (("ifjol",), "last_year"), (("last", "year"), "last_year"),
     (("foregaende", "ar"), "last_year"), (("foregaende", "aret"), "last_year"),
     (("previous", "year"), "last_year"), (("i", "ar"), "this_year"), (("iar",), "this_year"),
@@ -493,7 +561,7 @@ _QUESTION_STOPWORDS = frozenset(
         "uppfoljning uppfoljningen rapport rapporten report period tertial ar aret year "
         "status trend trenden indikator indikatorn indicator vardet value "
         "inte ej not no ja nej yes tack please pls kan can idag nu just da egentligen "
-        "totalt generellt allmant overall today now really then"
+        "totalt generellt allmant overall today now really then over sedan since"
     ).split()
 )
 
@@ -725,10 +793,121 @@ def _language(raw: str, words: list[str], entity_positions: set[int]) -> str:
     return "en" if en > sv else "sv"
 
 
+# --- the frame of the sentence --------------------------------------------------------
+#
+# The same cue means different things in different sentences: "rapportera" is a command,
+# "har jag rapporterat allt?" asks what is left, "har alla enheter rapporterat?" asks who is
+# missing and "när ska vi rapportera?" asks for the deadline. The frame is what the sentence
+# is: a question or a command, asked about a time, about the writer or about others.
+
+# Openings that carry no intent: greetings, the bot's name, politeness, modal verbs.
+_OPENING_WORDS = frozenset(
+    "hej hejsan halla hallo hi hey hello malkoll ok okej okay snalla please tack kan kunde "
+    "skulle du ni can could would will you jag i vill want to like let us lat oss ska vi nu "
+    "bara just och then so yes nej no well jo men ah".split()
+)
+_QUESTION_OPENERS = frozenset(
+    "vad vilka vilken vilket vem har ar finns what which who have has is are anything any "
+    "did do does".split()
+)
+_WHEN_WORDS = frozenset({"nar", "when"})
+_WH_WORDS = frozenset("vad vilka vilken vilket vem nar hur what which who when how".split())
+_NEGATIONS = frozenset({"inte", "ej", "not", "aldrig", "never"})
+_GROUP_WORDS = frozenset(
+    "units unit chefer cheferna managers everyone everybody vem who nagon anyone somebody "
+    "someone".split()
+)
+_GOAL_NOUNS = frozenset({"mal", "malen", "malet", "goal", "goals", "uppfoljningar", "rapporter"})
+# "vilka har inte…" is about people, "vilka mål…" about goals
+_VERBS_AFTER_WHICH = frozenset(
+    "har ar ska saknas saknar behover maste ligger lamnade rapporterade have are has".split()
+)
+_SELF_WORDS = frozenset("jag mig min mina mitt vi oss me my mine we us our myself".split())
+_ENGLISH_I_VERBS = frozenset(
+    "have had need am still do did must should want will would can to report".split()
+)
+_MODALS = frozenset({"kan", "far", "can", "may", "could"})
+_PERSONS = frozenset({"jag", "vi", "i", "we"})
+_WISHES = frozenset({"vill", "want", "would", "ska", "skulle", "tanker", "need", "behover"})
+_BEFORE = frozenset({"innan", "fore", "before", "until"})
+_LEAD_BONUS = 0.3  # an imperative ("byt bedömning…", "update my follow-up") says what is wanted
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    question: bool
+    when: bool
+    request: bool
+    group: bool
+    self_: bool
+    lead: int | None  # the first word after the opening
+
+
+def _frame(raw: str, words: list[str]) -> _Frame:
+    lead = next((i for i, w in enumerate(words) if w not in _OPENING_WORDS), None)
+    first = words[lead] if lead is not None else ""
+    nxt = words[lead + 1] if lead is not None and lead + 1 < len(words) else ""
+    when = first in _WHEN_WORDS or (first, nxt) in (("till", "nar"), ("by", "when"))
+    question = raw.rstrip().endswith("?") or first in _QUESTION_OPENERS or when
+    # "kan jag rapportera?" wishes to act; "what do I need to fill in" asks what
+    request = first not in _WH_WORDS and any(
+        (a in _MODALS and b in _PERSONS) or (a in _PERSONS and b in _WISHES)
+        or (a, b) in (("let", "us"), ("lat", "oss"), ("dags", "att"))
+        for a, b in zip(words[:4], words[1:5])
+    )
+    if first in _NEGATIONS:
+        lead = None  # "inte nu", "jag vill inte rapportera": a negated verb asks for nothing
+    group = self_ = False
+    for i, w in enumerate(words):
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if w in _GROUP_WORDS or w.startswith("enhet"):
+            group = True
+        elif w == "vilka" and after in _VERBS_AFTER_WHICH:
+            group = True
+        elif w == "alla" and after not in _GOAL_NOUNS:
+            group = True
+        elif w in _SELF_WORDS or (w == "i" and after in _ENGLISH_I_VERBS):
+            self_ = True
+    return _Frame(question, when, request, group, self_, lead)
+
+
+_REPORTING = frozenset({Intent.REPORT, Intent.LEFT_TO_REPORT, Intent.NOT_REPORTED})
+_COMMANDS = frozenset({Intent.REPORT, Intent.CANCEL, Intent.CONTINUE, Intent.EDIT})
+
+
+def _reframe(
+    label: str, scores: dict[str, tuple[float, set[int]]], frame: _Frame, words: list[str]
+) -> str:
+    """The intent a cue stands for in this kind of sentence."""
+    if label == Intent.REPORT and frame.question:
+        if frame.when:
+            return Intent.DEADLINE  # "when do we have to submit the interim report"
+        if frame.request:
+            return Intent.REPORT  # "kan jag rapportera nu?"
+        if frame.group:
+            return Intent.NOT_REPORTED  # "har alla enheter rapporterat?"
+        return Intent.LEFT_TO_REPORT  # "har jag missat att rapportera något?"
+    if label in _COMMANDS and frame.when:
+        return Intent.DEADLINE  # "när är det stopp för rapporteringen"
+    if label == Intent.NOT_REPORTED and frame.self_ and not frame.group:
+        return Intent.LEFT_TO_REPORT  # "vad har jag inte lämnat in"
+    if label == Intent.LEFT_TO_REPORT and frame.group and not frame.self_:
+        return Intent.NOT_REPORTED  # "vilka enheter har kvar att rapportera"
+    if label == Intent.BEHIND and frame.group and any(k in scores for k in _REPORTING):
+        return Intent.NOT_REPORTED  # "vilka chefer ligger efter med uppföljningen"
+    if label == Intent.DEADLINE and Intent.LEFT_TO_REPORT in scores:
+        # "vad återstår innan deadline": the deadline is when, what is left is asked
+        used = scores[Intent.DEADLINE][1]
+        if all(i > 0 and words[i - 1] in _BEFORE for i in used):
+            return Intent.LEFT_TO_REPORT
+    return label
+
+
 # --- the recognizer ---------------------------------------------------------------------
 
 _FREE_TEXT_WORDS = 8
 _FREE_TEXT_SHARE = 0.25
+_NAME_ONLY_UNEXPLAINED = 2  # "kan du skicka fakturan till ekonomi" is not about goal 6
 _MAX_CHARS = 500  # longer messages are pasted documents; their start is what they ask
 _ONLY_QUESTION = re.compile(r"^\s*\?+\s*$")
 _EMPTY = Vocabulary()
@@ -736,10 +915,10 @@ _EMPTY = Vocabulary()
 
 def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     """What the user wants and which units, goals, indicators and period they mean."""
-    raw = (text or "")[:_MAX_CHARS]
+    raw = without_mentions((text or "")[:_MAX_CHARS])
     if _ONLY_QUESTION.match(raw):
         return Recognition(Intent.HELP, 1.0, "sv")
-    words = fold(raw).split()
+    words = standard_words(fold(raw).split())
     prepared = _prepared(vocabulary if vocabulary is not None else _EMPTY)
 
     period, period_positions = _find_period(words)
@@ -776,12 +955,18 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     goal_tuple = tuple(sorted(set(goal_ids)))
     entity_positions = set().union(*(c.positions for c in accepted)) if accepted else set()
     scores = _intent_scores(words, not_cues | entity_positions, typos=True)
+    frame = _frame(raw, words)
+    if frame.lead is not None:
+        for label, (score, used) in scores.items():
+            if frame.lead in used:
+                scores[label] = (score + _LEAD_BONUS, used)
 
     explained = blocked | entity_positions
     for _, used in scores.values():
         explained |= used
     unexplained_at = [
-        i for i, w in enumerate(words) if i not in explained and stem(w) not in _QUESTION_STOPWORDS
+        i for i, w in enumerate(words)
+        if i not in explained and stem(w) not in _QUESTION_STOPWORDS and w not in _OPENING_WORDS
     ]
     unexplained = len(unexplained_at)
     # "hur går det för Tussilagon" with no such unit in scope is still about a unit: the
@@ -790,8 +975,12 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     status_cue = scores.get(_STATUS, (0.0, set()))[1]
     unknown_name = bool(status_cue) and any(i > max(status_cue) for i in unexplained_at)
     intent, score = _choose_intent(
-        scores, goal_tuple, unit_ids, indicator_ids, bool(numbers), unknown_name=unknown_name
+        scores, frame, words, goal_tuple, unit_ids, indicator_ids, bool(numbers),
+        unknown_name=unknown_name, unexplained=unexplained,
     )
+    if intent is Intent.UNKNOWN and not scores:
+        # names among words that say nothing else are not a question about those names
+        unit_ids = indicator_ids = goal_tuple = ()
     # A command explains most of its words; a pasted analysis ("vi fick avbryta projektet
     # på grund av …") only brushes a keyword. Unexplained words lower the score, and free
     # text is not taken as a command at all (the labelled commands leave at most 3 over).
@@ -814,17 +1003,23 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
 
 def _choose_intent(
     scores: dict[str, tuple[float, set[int]]],
+    frame: _Frame,
+    words: list[str],
     goal_ids: tuple[int, ...],
     unit_ids: tuple[int, ...],
     indicator_ids: tuple[int, ...],
     numbered_goal: bool,
     *,
     unknown_name: bool,
+    unexplained: int,
 ) -> tuple[Intent, float]:
     has_goal = bool(goal_ids) or numbered_goal
     ranked = sorted(((s, label) for label, (s, _) in scores.items()), reverse=True)
     if not ranked or ranked[0][0] < _UNKNOWN_BELOW:
-        # only a name: "Solrosens förskola", "mål 7", "andel nöjda brukare"
+        # only a name: "Solrosens förskola", "mål 7", "andel nöjda brukare"; not a name
+        # among other words nothing explains ("kan du skicka fakturan till ekonomi")
+        if unexplained >= _NAME_ONLY_UNEXPLAINED:
+            return Intent.UNKNOWN, 1.0 - (ranked[0][0] if ranked else 0.0)
         if has_goal:
             return Intent.GOAL_STATUS, 0.6
         if unit_ids:
@@ -834,6 +1029,7 @@ def _choose_intent(
         return Intent.UNKNOWN, 1.0 - (ranked[0][0] if ranked else 0.0)
     best, label = ranked[0]
     confidence = min(1.0, best / _FULL_SCORE)
+    label = _reframe(label, scores, frame, words)
     if label == _STATUS:
         if has_goal:
             return Intent.GOAL_STATUS, confidence
