@@ -12,6 +12,7 @@ be built on each. Numbers are written as numbers, never as text.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -66,7 +67,9 @@ async def export_period(
         profile = load_profile(root.profile)
         period = await _period(uow, root, kind, year)
         rows = await _rows(uow, root, profile, period, node_ids)
-    write_workbook(rows, profile, out)
+    # Seconds of openpyxl for a large administration: in a thread, so the bot's other
+    # turns keep being served while a head's export is written ("exportera T2").
+    await asyncio.to_thread(write_workbook, rows, profile, out)
     return len(rows)
 
 
