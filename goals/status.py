@@ -180,19 +180,37 @@ class _Timeline:
     """What every rule needs about one snapshot on one day, worked out once (the rules
     run for every goal of a city when someone asks what is behind)."""
 
-    __slots__ = ("started", "reported", "year", "year_end")
+    __slots__ = ("started", "reported", "year", "year_end", "period_ids")
 
     def __init__(self, snapshot: GoalSnapshot, today: date) -> None:
-        periods = snapshot.periods
-        # periods normally arrive sorted (GoalSnapshot's contract), so the sort is one cheap pass
-        self.started = started = sorted([p for p in periods if p.start <= today], key=_start)
-        follow_up_of = snapshot.follow_ups.get
+        self.started, self.year, self.year_end, self.period_ids = started, _, _, _ = _calendar(snapshot.periods, today)
+        follow_ups = snapshot.follow_ups
         # (period, follow-up) of started periods, oldest first
-        self.reported = [(p, f) for p in started if (f := follow_up_of(p.id)) is not None]
-        self.year = year = max(map(_year, periods), default=today.year)
-        self.year_end = max((p.end for p in periods if p.year == year), default=None)
+        self.reported = [(p, f) for p in started if (f := follow_ups.get(p.id)) is not None] if follow_ups else []
 
 
+def _calendar(periods: tuple[Period, ...], today: date) -> tuple[list[Period], int, date | None, frozenset[int]]:
+    """(started periods by start, the year, the end of its last period, the period ids)
+    of a snapshot's periods on `today`.
+
+    The snapshots of one read share one periods tuple per organisation root, so the
+    last answer is kept and reused while the same tuple comes again on the same day:
+    a tuple of frozen periods cannot change, so identity is enough. Rules treat the
+    result as read-only."""
+    global _last_calendar
+    last = _last_calendar
+    if last is not None and last[0] is periods and last[1] == today:
+        return last[2]
+    # periods normally arrive sorted (GoalSnapshot's contract), so the sort is one cheap pass
+    started = sorted([p for p in periods if p.start <= today], key=_start)
+    year = max(map(_year, periods), default=today.year)
+    year_end = max((p.end for p in periods if p.year == year), default=None)
+    calendar = (started, year, year_end, frozenset(p.id for p in periods))
+    _last_calendar = (periods, today, calendar)  # one assignment: readers see old or new, never half
+    return calendar
+
+
+_last_calendar: tuple[tuple[Period, ...], date, tuple] | None = None
 _start = attrgetter("start")
 _year = attrgetter("year")
 
@@ -227,7 +245,7 @@ def _assessment_reasons(timeline: _Timeline) -> list[Reason]:
 
 
 def _totals(
-    snapshot: GoalSnapshot, indicator_id: int, timeline: _Timeline, snapshot_ids: set[int]
+    snapshot: GoalSnapshot, indicator_id: int, timeline: _Timeline, snapshot_ids: frozenset[int]
 ) -> list[tuple[Period | None, float]]:
     """(period, total) oldest first, skipping missing totals. Values of periods outside
     the snapshot come first with period None; those of unstarted periods are ignored."""
@@ -254,7 +272,7 @@ def _indicator_reasons(snapshot: GoalSnapshot, timeline: _Timeline) -> list[Reas
     reasons: list[Reason] = []
     if not snapshot.goal.indicators:
         return reasons
-    snapshot_ids = {p.id for p in snapshot.periods}
+    snapshot_ids = timeline.period_ids
     year, year_end = timeline.year, timeline.year_end
     for indicator in snapshot.goal.indicators:
         if indicator.target is None:
