@@ -38,6 +38,7 @@ from bot.state_storage import SqlBotStorage
 from bot.summary_jobs import summaries_context, summary_flows
 from bot.teams_bot import MalkollBot, OneWriterLedger, make_turn_error_handler
 from bot.tenants import TenantGate
+from bot.turn_order import TurnOrder
 from dialogs.follow_up_dialog import FollowUpDialog
 from dialogs.main_dialog import MainDialog
 from goals.clock import SystemClock
@@ -104,6 +105,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     if is_sqlite(settings.effective_database_url):
         ledger = OneWriterLedger(ledger)
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
+    adapter.use(TurnOrder(conversation_state))  # one turn at a time per conversation
     # "exportera T2": the consent card, and the upload on the shared session when allowed
     export = chat_export(uow_factory=make_uow, clock=clock, session=http)
     bot = MalkollBot(

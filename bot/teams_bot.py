@@ -33,12 +33,13 @@ from botbuilder.schema import Activity, ActivityTypes
 from bot.identity import Identities
 from bot.references import ReferenceRecorder
 from bot.tenants import TenantGate, tenant_of
+from bot.turn_order import keep_newer_state
 from dialogs.cards import build_welcome_card
 from dialogs.export_dialog import FILE_CONSENT_INVOKE
 from dialogs.texts import Texts
 from dialogs.turn_state import set_turn_info
 from goals.access import Actor
-from storage.bot_state import ActivityLedger
+from storage.bot_state import ActivityLedger, BotStateConflict
 
 log = structlog.get_logger(__name__)
 
@@ -236,6 +237,9 @@ def make_turn_error_handler(conversation_state: ConversationState):
     drop the conversation's dialog state so the next message starts clean."""
 
     async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        if isinstance(error, BotStateConflict):  # another turn saved first: keep its state (bot/turn_order.py)
+            await keep_newer_state(context, conversation_state, error)
+            return
         ref = correlation_id()
         log.error("turn.failed", correlation_id=ref, activity_type=context.activity.type, exc_info=error)
         try:

@@ -26,6 +26,12 @@ _STATE = BotStateRow.__table__
 _LEDGER = ProcessedActivityRow.__table__
 
 
+class BotStateConflict(ConcurrencyConflict):
+    """A conditional state write lost to another writer (another turn or bot
+    instance saved the item since it was read). Its own class, so the bot can tell
+    it from a conflict on a follow-up, which the dialogs handle themselves."""
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -123,7 +129,7 @@ class StateStore:
             .on_conflict_do_nothing(index_elements=[_STATE.c.key])
         )
         if inserted.rowcount != 1:
-            raise ConcurrencyConflict(message=f"bot state {key!r} was changed by another turn since it was read")
+            raise BotStateConflict(message=f"bot state {key!r} was changed by another turn since it was read")
 
 
 class ActivityLedger:
