@@ -95,12 +95,15 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("vad ... skriva", 0.9), ("what ... type", 0.8), ("what ... write", 0.8),
         ("supposed to", 0.8), ("vad klarar du", 1.0), ("exempel*", 0.9), ("example*", 0.9),
         ("guide", 0.7), ("manual", 0.7),
+        ("vad är målkoll", 1.0), ("vad är du", 0.9), ("what is this", 0.9), ("what are you", 0.9),
+        ("hur funkar du", 1.0), ("how do you work", 1.0), ("hur frågar", 1.0), ("how ... ask", 0.9),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
         ("visa alternativ*", 0.9), ("alternativ*", 0.6), ("options", 0.7),
         ("tillbaka till start*", 1.1), ("tillbaka", 0.7), ("back to", 0.8), ("go back", 0.8),
         ("välja på", 1.0), ("startsida*", 1.0),
+        ("börja om", 0.8), ("start over", 0.8), ("visa val", 1.0), ("home", 0.6),
     ),
     Intent.GREETING: (
         ("hej*", 0.8), ("hejsan", 0.8), ("hallå", 0.8), ("tjena", 0.8), ("tjenare", 0.8),
@@ -110,6 +113,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("how are you", 1.1), ("god kväll", 0.8), ("good evening", 0.8),
         ("god eftermiddag", 0.8), ("god afton", 0.8), ("morning", 0.7), ("afternoon", 0.7),
         ("evening", 0.7), ("morsning", 0.8), ("good day", 0.8),
+        ("morrn", 0.8), ("mornin", 0.7), ("hiya", 0.7), ("howdy", 0.7), ("greetings", 0.7),
     ),
     Intent.REPORT: (
         ("rapporter*", 0.8), ("report", 0.8), ("reporting", 0.7), ("uppföljning*", 0.4),
@@ -119,12 +123,15 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("tertialrapport*", 0.9), ("delårsrapport*", 0.6), ("årsrapport*", 0.6),
         ("följ* upp", 0.9), ("skicka in", 0.9), ("gör* ... uppföljning*", 1.0),
         ("do ... follow up", 1.0), ("my follow up", 0.9), ("återrapporter*", 0.9),
+        ("redovis*", 0.8), ("registrer*", 0.7), ("mata in", 0.9), ("lägg* in", 0.8),
+        ("svara på ... uppföljning*", 1.0),
     ),
     Intent.CONTINUE: (
         ("fortsätt*", 1.0), ("gå vidare", 0.9), ("continue", 1.0), ("resume", 1.0),
         ("ta upp där", 0.9), ("där jag slutade", 0.9), ("där jag var", 0.9),
         ("där vi slutade", 0.9), ("där vi var", 0.9), ("where i left", 0.9), ("carry on", 0.9),
         ("kör vidare", 1.0), ("kör på", 0.9), ("vidare", 0.7), ("go on", 1.0), ("keep going", 1.0),
+        ("återuppta*", 1.0), ("ta vid", 0.9), ("pick up", 0.8), ("nästa fråga", 0.8),
     ),
     Intent.CANCEL: (
         ("avbryt*", 1.1), ("sluta", 1.0), ("glöm det", 1.0), ("stopp*", 1.0), ("stop", 1.0),
@@ -132,6 +139,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("abort", 1.0), ("quit", 0.9), ("exit", 0.8), ("strunt*", 1.0), ("skit ... samma", 1.0),
         ("skit i det", 1.0), ("skippa*", 0.9), ("forget it", 1.0), ("forget about it", 1.0),
         ("nej tack", 0.8), ("no thanks", 0.8), ("ångrar", 0.9),
+        ("ångra*", 0.9), ("stäng", 0.9), ("close", 0.8), ("det räcker", 0.9), ("hoppa ur", 1.0),
+        ("vill inte", 1.05), ("do not want", 1.05), ("lägg ner", 0.9),
     ),
     Intent.EDIT: (
         ("ändr*", 1.0), ("rätta*", 0.9), ("korriger*", 1.0), ("edit", 1.0),
@@ -139,6 +148,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("update", 0.8), ("modify", 0.9), ("correct", 0.8), ("justera*", 1.0),
         ("redigera*", 1.0), ("revidera*", 1.0), ("fix", 0.9), ("byt*", 0.9), ("amend", 0.9),
         ("revise", 0.9),
+        ("komplettera*", 1.0), ("skriva om", 1.0), ("skriv om", 1.0), ("göra om", 0.9),
+        ("gör om", 0.9), ("ta bort", 0.8), ("lägga till", 0.7), ("redo", 0.8),
     ),
     Intent.BEHIND: (
         ("ligg* ... efter", 1.2), ("låg ... efter", 1.2), ("släp*", 1.1),
@@ -160,6 +171,10 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("avvik*", 1.0), ("deviat*", 1.0), ("under ... målvärde*", 1.1), ("under mål*", 1.0),
         ("below ... target*", 1.1), ("jobba mer", 1.0), ("förbättr*", 0.9), ("improve*", 0.9),
         ("oroa*", 0.9), ("worr*", 0.9), ("halk* efter", 1.2),
+        ("efterkälken", 1.2), ("inte ... i mål", 1.1), ("missar ... mål*", 1.0),
+        ("under förväntan", 1.1), ("inte enligt plan*", 1.2), ("inte ... planerat", 1.0),
+        ("gul*", 0.9), ("yellow", 0.9), ("in the red", 1.2), ("underperform*", 1.1),
+        ("inte följer plan*", 1.1), ("hänger inte med", 1.1), ("kritisk*", 0.9),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -169,6 +184,10 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("situation*", 0.9), ("på väg att", 0.9), ("prognos*", 0.9), ("forecast", 0.9),
         ("berätta om", 0.8), ("berätta ... hur", 0.9), ("hur har ... det", 0.9),
         ("kommer ... klara", 0.9), ("on track", 0.9),
+        ("hur är läget", 1.0), ("hur är det med", 0.9), ("hur står det till", 1.0),
+        ("hur har det gått", 1.0), ("hur ser ... ut", 1.0), ("läge*", 0.8), ("progress", 0.9),
+        ("hur långt ... kommit", 1.0), ("i fas", 0.9), ("update on", 0.9), ("how are things", 1.0),
+        ("what is happening", 0.9), ("going with", 0.8),
     ),
     Intent.LEFT_TO_REPORT: (
         ("kvar ... rapporter*", 1.3), ("har jag kvar", 1.2), ("jag kvar", 1.1),
@@ -181,6 +200,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("kvar att göra", 1.2), ("left to report", 1.3), ("have left", 1.1),
         ("outstanding", 1.0), ("still need", 1.1), ("do i still", 1.0), ("to do list", 1.0),
         ("klar* med allt", 1.2), ("är jag klar", 1.1), ("am i done", 1.1), ("har jag missat", 1.1),
+        ("got left", 1.1), ("what is left", 1.1), ("vad är kvar", 1.1), ("vad finns kvar", 1.1),
     ),
     Intent.DEADLINE: (
         ("deadline*", 1.2), ("sista dag*", 1.2), ("sista datum", 1.2), ("när ska", 1.0),
@@ -194,6 +214,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("senaste dag*", 1.2), ("senaste datum", 1.2), ("datum ... inlämn*", 1.2),
         ("datum ... rapporter*", 1.2), ("datum ... uppföljning*", 1.2), ("due date", 1.2),
         ("when ... have to", 1.1), ("when ... submit", 1.2),
+        ("sista ... inlämn*", 1.2), ("tidsplan*", 1.0), ("timetable", 1.0), ("cut off", 1.1),
+        ("cutoff", 1.1), ("closing date", 1.2), ("vilken dag ... rapporter*", 1.2),
     ),
     Intent.NOT_REPORTED: (
         ("enhet* ... inte rapporter*", 1.4), ("vem har inte", 1.3), ("vilka har inte", 1.3),
@@ -210,6 +232,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("inte ... följt upp", 1.0), ("enhet* ... inte ... följ* upp", 1.4), ("jaga", 0.9),
         ("owe*", 1.0), ("alla ... rapporterat", 1.2), ("alla ... lämnat in", 1.2),
         ("everyone ... reported", 1.2), ("everybody ... reported", 1.2),
+        ("inrapportering*", 0.9), ("vilka ... inte ... klar*", 1.2), ("vem ... inte ... klar*", 1.2),
     ),
     Intent.TREND: (
         ("trend*", 1.2), ("utveckl*", 1.0), ("diagram*", 1.2), ("graf*", 1.1),
@@ -223,11 +246,15 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("upp eller ner", 1.2), ("increas*", 1.0), ("decreas*", 1.0), ("rising", 1.0),
         ("falling", 1.0), ("going up", 1.0), ("going down", 1.0), ("gone up", 1.0),
         ("gone down", 1.0), ("sett ut", 1.0), ("jämför*", 1.1), ("compar*", 1.1), ("tidsserie*", 1.0),
+        ("statistik", 0.8), ("statistics", 0.8), ("mätvärde*", 0.8), ("siffror*", 0.7),
+        ("värden ... över", 1.0), ("senaste värde*", 0.9), ("latest value*", 0.9),
     ),
     Intent.SUMMARY: (
         ("sammanfatt*", 1.2), ("sammanställ*", 1.1), ("summary", 1.2), ("summari*", 1.2),
         ("lägesrapport*", 1.2), ("lägesbild", 1.1), ("översikt", 1.0), ("overview", 1.0),
         ("summer*", 1.1), ("överblick ... avdelning*", 1.2), ("overview ... department", 1.2),
+        ("helhetsbild*", 1.1), ("totalbild*", 1.1), ("övergripande", 0.9), ("big picture", 1.0),
+        ("sum up", 1.1), ("recap", 1.0), ("summering*", 1.2),
     ),
     Intent.LINK_CHANNEL: (
         ("koppla ... kanal*", 1.4), ("kanal* ... till", 1.2), ("anslut ... kanal*", 1.4),
@@ -239,6 +266,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("export*", 1.2), ("excel*", 1.1), ("ladda ner", 1.1), ("ladda hem", 1.1),
         ("download", 1.1), ("spreadsheet", 1.0), ("kalkyl*", 1.0), ("xls*", 1.1), ("csv", 1.0),
         ("som fil", 0.9), ("få ut", 0.7),
+        ("spara ... fil", 0.9), ("skriv ut", 0.7), ("print", 0.7), ("as a file", 0.9),
     ),
     Intent.SNOOZE: (
         ("påminn*", 1.3), ("skjut upp", 1.3), ("snooz*", 1.3), ("remind*", 1.2),
@@ -246,8 +274,36 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("ta det ... morgon", 1.1), ("ta det ... imorgon", 1.1), ("ta det ... imorn", 1.1),
         ("ta det ... senare", 1.1), ("ta det ... sen", 1.0), ("återkom*", 0.9),
         ("fråga ... senare", 1.1), ("ask ... later", 1.1), ("ping me", 1.0),
+        ("inte idag", 0.9), ("not today", 0.9), ("inte tid", 1.0), ("no time", 1.0),
+        ("upptagen", 0.9), ("busy", 0.9), ("skjut fram", 1.3), ("postpone", 1.2), ("vänta", 0.7),
     ),
 }
+
+# Verbs for handing in a follow-up. Each one is a command to report, "not reported" when
+# negated ("har ännu inte lämnat in"), "left to report" after "kvar" and a deadline after
+# "datum"; listing them once keeps the four intents in step when a synonym is added.
+_REPORT_VERBS = (
+    "rapporter*", "redovis*", "lämna* in", "skicka* in", "fyll* i", "följ* upp", "report*",
+    "submit*", "fill* in", "hand* in", "turn* in",
+)
+
+
+def _with_report_verbs(
+    patterns: dict[str, tuple[tuple[str, float], ...]],
+) -> dict[str, tuple[tuple[str, float], ...]]:
+    derived: dict[str, list[tuple[str, float]]] = {}
+    for verb in _REPORT_VERBS:
+        for negation in ("inte", "ej", "not"):
+            derived.setdefault(Intent.NOT_REPORTED, []).append((f"{negation} ... {verb}", 1.0))
+        derived.setdefault(Intent.LEFT_TO_REPORT, []).append((f"kvar ... {verb}", 1.3))
+        derived.setdefault(Intent.DEADLINE, []).append((f"datum ... {verb}", 1.2))
+    return {
+        label: items + tuple(p for p in derived.get(label, ()) if p[0] not in dict(items))
+        for label, items in patterns.items()
+    }
+
+
+_PATTERNS = _with_report_verbs(_PATTERNS)
 
 _GAP = "..."
 _MAX_GAP = 3
@@ -258,10 +314,18 @@ _FULL_SCORE = 1.2  # a pattern this strong means "certain"
 _TYPO_SIMILARITY = 0.79
 
 
-@dataclass(frozen=True, slots=True)
 class _Spec:
-    text: str
-    prefix: bool
+    """One pattern word. Interned at compile time, so equality is identity (cheap to hash
+    in the per-word sets the matcher works on)."""
+
+    __slots__ = ("text", "prefix")
+
+    def __init__(self, text: str, prefix: bool) -> None:
+        self.text = text
+        self.prefix = prefix
+
+    def __repr__(self) -> str:
+        return f"_Spec({self.text!r}{'*' if self.prefix else ''})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +345,7 @@ class _Compiled:
 def _compile_patterns() -> _Compiled:
     by_first: dict[_Spec, list[_Pattern]] = {}
     by_text: dict[str, set[_Spec]] = {}
+    interned: dict[tuple[str, bool], _Spec] = {}
     for label, items in _PATTERNS.items():
         for phrase, weight in items:
             specs: list[_Spec | None] = []
@@ -288,7 +353,8 @@ def _compile_patterns() -> _Compiled:
                 if word == _GAP:
                     specs.append(None)
                     continue
-                spec = _Spec(fold(word.rstrip("*")), word.endswith("*"))
+                key = (fold(word.rstrip("*")), word.endswith("*"))
+                spec = interned.setdefault(key, _Spec(*key))
                 specs.append(spec)
                 by_text.setdefault(spec.text, set()).add(spec)
             first = specs[0]
@@ -394,14 +460,18 @@ def _intent_scores(
             used = _find(pattern.specs, slots)
             if used is not None:
                 hits.setdefault(pattern.label, []).append((pattern.weight, used))
-    # the strongest cue decides; each further cue for the same intent adds a little
-    return {
-        label: (
-            max(w for w, _ in found) + _EXTRA_CUE * (len(found) - 1),
-            set().union(*(used for _, used in found)),
-        )
-        for label, found in hits.items()
-    }
+    # the strongest cue decides; each further cue for the same intent adds a little if it
+    # explains another word (overlapping phrasings of one cue are still one cue)
+    result: dict[str, tuple[float, set[int]]] = {}
+    for label, found in hits.items():
+        found.sort(key=lambda hit: hit[0], reverse=True)
+        score, covered = found[0][0], set(found[0][1])
+        for _, used in found[1:]:
+            if not used <= covered:
+                score += _EXTRA_CUE
+                covered |= used
+        result[label] = (score, covered)
+    return result
 
 
 def _find(specs: tuple[_Spec | None, ...], slots: list[frozenset[_Spec]]) -> set[int] | None:
@@ -464,6 +534,10 @@ _PERIOD_PHRASES = (
     (("this", "year"), "this_year"), (("innevarande", "ar"), "this_year"),
     (("current", "year"), "this_year"), (("year", "end"), "annual"),
 )
+_PERIOD_PREFIX_STARTS = frozenset(prefix[:2] for prefix, _ in _PERIOD_PREFIXES)
+_PERIOD_PHRASES_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _phrase, _period in _PERIOD_PHRASES:
+    _PERIOD_PHRASES_BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _period))
 
 
 def _find_period(words: list[str]) -> tuple[str | None, set[int]]:
@@ -477,11 +551,12 @@ def _find_period(words: list[str]) -> tuple[str | None, set[int]]:
             prev = words[i - 1] if i else ""
             if _ORDINALS.get(prev) in (1, 2, 3):
                 return f"T{_ORDINALS[prev]}", {i - 1, i}
-        for prefix, period in _PERIOD_PREFIXES:
-            if w.startswith(prefix):
-                return period, {i}
-    for i in range(len(words)):
-        for phrase, period in _PERIOD_PHRASES:
+        if w[:2] in _PERIOD_PREFIX_STARTS:
+            for prefix, period in _PERIOD_PREFIXES:
+                if w.startswith(prefix):
+                    return period, {i}
+    for i, w in enumerate(words):
+        for phrase, period in _PERIOD_PHRASES_BY_FIRST.get(w, ()):
             if tuple(words[i : i + len(phrase)]) == phrase:
                 return period, set(range(i, i + len(phrase)))
     return None, set()
@@ -540,6 +615,9 @@ _GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
         ("children", "barn"), ("safe", "trygga"), ("relatives", "anhöriga"),
     )
 )
+_GLOSSARY_BY_FIRST: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+for _en, _sv in _GLOSSARY:  # in order: "climate impact" is tried before "climate"
+    _GLOSSARY_BY_FIRST.setdefault(_en[0], []).append((_en, _sv))
 
 # Words in names that identify nothing ("Ekonomi i balans", "Barn och unga").
 _NAME_STOPWORDS = frozenset(
@@ -715,7 +793,7 @@ def _entity_query(words: list[str], skip: set[int]) -> list[tuple[int, str]]:
     query: list[tuple[int, str]] = []
     i = 0
     while i < len(words):
-        for en, sv in _GLOSSARY:
+        for en, sv in _GLOSSARY_BY_FIRST.get(words[i], ()):
             if tuple(words[i : i + len(en)]) == en and not skip & set(range(i, i + len(en))):
                 query.extend((i, stem(w)) for w in sv)
                 i += len(en)
@@ -840,6 +918,7 @@ class _Frame:
     request: bool
     group: bool
     self_: bool
+    manner: bool
     lead: int | None  # the first word after the opening
 
 
@@ -848,7 +927,10 @@ def _frame(raw: str, words: list[str]) -> _Frame:
     first = words[lead] if lead is not None else ""
     nxt = words[lead + 1] if lead is not None and lead + 1 < len(words) else ""
     when = first in _WHEN_WORDS or (first, nxt) in (("till", "nar"), ("by", "when"))
-    question = raw.rstrip().endswith("?") or first in _QUESTION_OPENERS or when
+    # "hur många enheter har rapporterat" counts; "hur rapporterar jag" asks for instructions
+    counting = (first, nxt) in (("hur", "manga"), ("hur", "mycket"), ("how", "many"), ("how", "much"))
+    manner = first in ("hur", "how") and not counting
+    question = raw.rstrip().endswith("?") or first in _QUESTION_OPENERS or when or counting
     # "kan jag rapportera?" wishes to act; "what do I need to fill in" asks what
     request = first not in _WH_WORDS and any(
         (a in _MODALS and b in _PERSONS) or (a in _PERSONS and b in _WISHES)
@@ -868,7 +950,7 @@ def _frame(raw: str, words: list[str]) -> _Frame:
             group = True
         elif w in _SELF_WORDS or (w == "i" and after in _ENGLISH_I_VERBS):
             self_ = True
-    return _Frame(question, when, request, group, self_, lead)
+    return _Frame(question, when, request, group, self_, manner, lead)
 
 
 _REPORTING = frozenset({Intent.REPORT, Intent.LEFT_TO_REPORT, Intent.NOT_REPORTED})
@@ -879,6 +961,8 @@ def _reframe(
     label: str, scores: dict[str, tuple[float, set[int]]], frame: _Frame, words: list[str]
 ) -> str:
     """The intent a cue stands for in this kind of sentence."""
+    if label == Intent.REPORT and frame.manner:
+        return Intent.HELP  # "hur rapporterar jag?"
     if label == Intent.REPORT and frame.question:
         if frame.when:
             return Intent.DEADLINE  # "when do we have to submit the interim report"
