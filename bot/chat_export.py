@@ -83,16 +83,46 @@ class OneDriveUpload:
         log.info("export.upload_done", host=host, size=size)
 
 
+class AfterTurn:
+    """Runs work in a continuation turn of the same conversation once the current turn
+    has been answered: the upload must not hold up the invoke's answer. The tasks are
+    kept here until done (asyncio keeps only weak references to running tasks)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def __call__(self, context: TurnContext, work: Callable[[TurnContext], Awaitable[None]]) -> None:
+        adapter = context.adapter
+        # The identity this request was authenticated with, so the continuation sends
+        # as the same bot through the same cached connector client.
+        claims = context.turn_state.get(adapter.BOT_IDENTITY_KEY)
+        audience = context.turn_state.get(adapter.BOT_OAUTH_SCOPE_KEY)
+        reference = TurnContext.get_conversation_reference(context.activity)
+
+        async def run() -> None:
+            try:
+                await adapter.continue_conversation_with_claims(claims, reference, audience, work)
+            except Exception:  # noqa: BLE001 - a background task has nobody else to tell
+                log.exception("export.after_turn_failed")
+
+        task = asyncio.create_task(run(), name="chat-export")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
 @dataclass(frozen=True)
 class ChatExport:
     flows: dict[str, Dialog]  # for MainDialog: verb "export"
     on_file_consent: Callable[[TurnContext], Awaitable[int]]  # for MalkollBot: fileConsent/invoke
+    after_turn: AfterTurn
 
 
 def chat_export(*, uow_factory: Callable[[], UnitOfWork], clock: Clock, session: aiohttp.ClientSession) -> ChatExport:
     exports = HeadExports(uow_factory)
+    after_turn = AfterTurn()
     return ChatExport(
         flows={"export": ExportDialog(uow_factory=uow_factory, clock=clock, exports=exports)},
         on_file_consent=FileConsent(uow_factory=uow_factory, clock=clock, exports=exports,
-                                    upload=OneDriveUpload(session)),
+                                    upload=OneDriveUpload(session), after_turn=after_turn),
+        after_turn=after_turn,
     )

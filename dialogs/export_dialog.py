@@ -83,6 +83,9 @@ class UploadFailed(Exception):
 
 # (upload URL, the bytes) → None, or UploadFailed
 Upload = Callable[[str, bytes], Awaitable[None]]
+# Run the work in a turn of this conversation that starts once the current one has
+# been answered (bot/chat_export.py).
+AfterTurn = Callable[[TurnContext, Callable[[TurnContext], Awaitable[None]]], None]
 
 
 # --- choosing the period ---------------------------------------------------------------
@@ -281,17 +284,23 @@ def _no_such_period(texts: Texts, choice: PeriodChoice) -> str:
 
 
 class FileConsent:
-    """Handles `fileConsent/invoke`; returns the invoke's HTTP status. Every outcome the
-    person should know about is a message in the chat, and the invoke is answered 200,
-    as Microsoft's file-upload samples do (a failed upload included: the message says
-    what happened, and a 500 would only add a generic error on the card)."""
+    """Handles `fileConsent/invoke`; returns the invoke's HTTP status, always 200: every
+    outcome the person should know about is a message in the chat (as in Microsoft's
+    file-upload samples; a 5xx would only add a generic error to the card, and Teams
+    retries an invoke that fails).
+
+    What can be decided at once is answered in the turn. The file itself is made,
+    uploaded and posted after the invoke has been answered (`after_turn`): Teams shows
+    "Something went wrong" on the card when the answer waits for an upload, and a
+    director's workbook takes seconds to write."""
 
     def __init__(self, *, uow_factory: Callable[[], UnitOfWork], clock: Clock, exports: Exports,
-                 upload: Upload) -> None:
+                 upload: Upload, after_turn: AfterTurn) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._exports = exports
         self._upload = upload
+        self._after_turn = after_turn
 
     async def __call__(self, context: TurnContext) -> int:
         texts, actor = texts_of(context), actor_of(context)
@@ -318,7 +327,23 @@ class FileConsent:
             await context.send_activity(texts.t("export.invalid_card"))
             return 200
         period = await self._period_for(actor, consent.period_id)
-        return await self._accept(context, texts, actor, period, value.get("uploadInfo"))
+        if period is None:
+            # Not a head any more, or a period of another organisation: the same answer
+            # either way for a period, so probing ids reveals nothing.
+            tops = await self._exports.tops(actor)
+            await context.send_activity(texts.t("export.period_gone" if tops else "export.not_allowed"))
+            return 200
+        info = value.get("uploadInfo") if isinstance(value.get("uploadInfo"), dict) else {}
+        if not upload_url_allowed(info.get("uploadUrl")) or not isinstance(info.get("contentUrl"), str):
+            log.warning("export.upload_info_invalid", period_id=period.id)
+            await context.send_activity(texts.t("export.invalid_card"))
+            return 200
+
+        async def deliver(later: TurnContext) -> None:
+            await self._deliver(later, texts=texts, actor=actor, period=period, info=info)
+
+        self._after_turn(context, deliver)
+        return 200
 
     async def _period_for(self, actor: Actor, period_id: int) -> Period | None:
         """The period, if it belongs to the organisation the actor may export from now."""
@@ -330,41 +355,37 @@ class FileConsent:
             roots = {(await root_of_in(uow, node_id=top.id)).id for top in tops}
         return period if period is not None and period.root_id in roots else None
 
-    async def _accept(self, context: TurnContext, texts: Texts, actor: Actor, period: Period | None,
-                      upload_info: Any) -> int:
-        if period is None:
-            # Not a head any more, or a period of another organisation: the same answer
-            # either way for a period, so probing ids reveals nothing.
-            tops = await self._exports.tops(actor)
-            await context.send_activity(texts.t("export.period_gone" if tops else "export.not_allowed"))
-            return 200
-        info = upload_info if isinstance(upload_info, dict) else {}
-        upload_url, content_url = info.get("uploadUrl"), info.get("contentUrl")
-        if not upload_url_allowed(upload_url) or not isinstance(content_url, str):
-            log.warning("export.upload_info_invalid", period_id=period.id)
-            await context.send_activity(texts.t("export.invalid_card"))
-            return 200
+    async def _deliver(self, context: TurnContext, *, texts: Texts, actor: Actor, period: Period,
+                       info: dict[str, Any]) -> None:
+        """Make the file for the person who allowed it, upload it and post it. Runs after
+        the turn, so nothing may escape: the turn error handler would drop the
+        conversation's open dialog for a failed export."""
         try:
-            made = await self._exports.build(actor, period)
-        except PermissionDenied:
-            await context.send_activity(texts.t("export.not_allowed"))
-            return 200
-        example = typed_name(texts, period)
-        try:
-            await self._upload(upload_url, made.data)
-        except UploadFailed as failure:
-            log.warning("export.upload_failed", period_id=period.id, reason=str(failure))
-            await context.send_activity(texts.t("export.upload_failed", example=example))
-            return 200
-        names = {"period": period_name(texts, period), "year": period.year, "scope": made.scope}
-        file_card = Attachment(
-            content_type=FILE_INFO_CARD,
-            content_url=content_url,
-            name=str(info.get("name") or made.name),
-            content={"uniqueId": str(info.get("uniqueId") or ""), "fileType": str(info.get("fileType") or "xlsx")},
-        )
-        await context.send_activity(
-            MessageFactory.attachment(file_card, text=texts.t("export.uploaded", rows=made.rows, **names))
-        )
-        log.info("export.uploaded", period_id=period.id, rows=made.rows, size=len(made.data))
-        return 200
+            try:
+                made = await self._exports.build(actor, period)
+            except PermissionDenied:
+                await context.send_activity(texts.t("export.not_allowed"))
+                return
+            try:
+                await self._upload(info["uploadUrl"], made.data)
+            except UploadFailed as failure:
+                log.warning("export.upload_failed", period_id=period.id, reason=str(failure))
+                await context.send_activity(texts.t("export.upload_failed", example=typed_name(texts, period)))
+                return
+            names = {"period": period_name(texts, period), "year": period.year, "scope": made.scope}
+            file_card = Attachment(
+                content_type=FILE_INFO_CARD,
+                content_url=info["contentUrl"],
+                name=str(info.get("name") or made.name),
+                content={"uniqueId": str(info.get("uniqueId") or ""), "fileType": str(info.get("fileType") or "xlsx")},
+            )
+            await context.send_activity(
+                MessageFactory.attachment(file_card, text=texts.t("export.uploaded", rows=made.rows, **names))
+            )
+            log.info("export.uploaded", period_id=period.id, rows=made.rows, size=len(made.data))
+        except Exception:  # noqa: BLE001 - see the docstring; the person is told
+            log.exception("export.failed", period_id=period.id)
+            try:
+                await context.send_activity(texts.t("export.failed", example=typed_name(texts, period)))
+            except Exception:  # noqa: BLE001 - the connector itself may be what failed
+                log.exception("export.failed_reply_failed", period_id=period.id)

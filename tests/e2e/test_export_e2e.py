@@ -6,6 +6,7 @@ message and no upload."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import io
@@ -71,10 +72,12 @@ def file_consent(bot, user: str, *, action: str, context: Any, upload_url: str |
 
 
 async def invoke(bot, activity: dict[str, Any]) -> tuple[int, list]:
-    """Post an invoke; its HTTP status (Teams reads the invoke response from it) and what was sent."""
+    """Post an invoke; its HTTP status (Teams reads the invoke response from it) and the one
+    message the person gets, which after an accepted card comes once the invoke is answered."""
     before = len(bot.connector.activities)
     status = await bot.post(activity)
-    return status, bot.connector.activities[before:]
+    sent = await bot.connector.wait_for(before + 1)
+    return status, sent[before:]
 
 
 async def ask(bot, text: str, user: str = BERTIL, **kwargs: Any) -> list:
@@ -115,6 +118,24 @@ async def test_a_head_allows_the_file_and_gets_their_departments_workbook(bot, d
     assert info["contentUrl"] == CONTENT_URL and info["name"] == "uppfoljning-T2.xlsx"
     assert info["content"] == {"uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C8C", "fileType": "xlsx"}
     assert "Tertial 2" in posted.text and "3 rader" in posted.text
+
+
+async def test_the_invoke_is_answered_before_the_upload_finishes(bot, demo_org, uploads):
+    # Teams shows an error on the card when the invoke's answer waits for the upload.
+    [card] = consent_cards(await ask(bot, "exportera T2"))
+    release = uploads.hold()
+    before = len(bot.connector.activities)
+    status = await asyncio.wait_for(
+        bot.post(file_consent(bot, BERTIL, action="accept", context=card["content"]["acceptContext"],
+                              upload_url=uploads.url())),
+        timeout=5,
+    )
+    assert status == 200
+    assert len(bot.connector.activities) == before, "the file card comes after the upload"
+    release.set()
+    sent = await bot.connector.wait_for(before + 1)
+    assert sent[-1].activity["attachments"][0]["contentType"] == FILE_INFO
+    assert len(uploads.uploads) == 1
 
 
 async def test_declining_uploads_nothing(bot, demo_org, uploads):
