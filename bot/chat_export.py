@@ -72,7 +72,9 @@ class OneDriveUpload:
         # The URL carries its own authorisation: only its host goes to the log.
         host = urlsplit(url).hostname or "?"
         try:
-            async with self._session.put(url, data=data, headers=headers, timeout=self._timeout) as response:
+            # No redirects: the file goes to the URL Teams handed over, nowhere else.
+            async with self._session.put(url, data=data, headers=headers, timeout=self._timeout,
+                                         allow_redirects=False) as response:
                 await response.read()
                 status = response.status
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:

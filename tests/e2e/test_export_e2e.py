@@ -239,3 +239,47 @@ async def test_a_failed_upload_is_told_and_nothing_is_claimed(bot, demo_org, upl
         "Försök igen om en stund med ”exportera T2”."
     ]
     assert not any(a.get("contentType") == FILE_INFO for r in sent for a in r.activity.get("attachments") or [])
+
+
+async def test_the_upload_client_reports_refusals_timeouts_and_redirects_as_failures(http, uploads):
+    from aiohttp import web
+
+    from bot.chat_export import OneDriveUpload
+    from dialogs.export_dialog import UploadFailed
+
+    upload = OneDriveUpload(http, timeout_seconds=0.5)
+    await upload(uploads.url(), b"PK\x03\x04 workbook")
+    assert uploads.uploads[-1].headers["Content-Range"] == "bytes 0-12/13"
+
+    uploads.status = 507  # OneDrive full
+    with pytest.raises(UploadFailed, match="status 507 from 127.0.0.1"):
+        await upload(uploads.url(), b"data")
+    uploads.status = 202  # OneDrive still expects bytes: the file is not complete
+    with pytest.raises(UploadFailed, match="status 202"):
+        await upload(uploads.url(), b"data")
+
+    uploads.status = 201
+    uploads.hold()
+    with pytest.raises(UploadFailed, match="TimeoutError"):
+        await upload(uploads.url(), b"data")
+    uploads.held.set()
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        raise web.HTTPTemporaryRedirect(uploads.url("stolen"))
+
+    app = web.Application()
+    app.router.add_put("/", elsewhere)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the bound free port
+    try:
+        with pytest.raises(UploadFailed, match="status 307"):
+            await upload(f"http://127.0.0.1:{port}/", b"data")
+    finally:
+        await runner.cleanup()
+    assert not any(u.path == "stolen" for u in uploads.uploads)
+
+    with pytest.raises(UploadFailed, match="ClientConnectorError"):
+        await upload(f"http://127.0.0.1:{port}/", b"data")  # nothing listens there any more
