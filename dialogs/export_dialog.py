@@ -11,7 +11,8 @@ person who accepted, with their roles as they are then, so a card kept for weeks
 on, or edited never yields more than that person may export right now.
 
 What the file holds and who may have it is decided in bot/ (the `Exports` given here,
-built on bot/excel/exporter.py); the upload too (an `Upload`), so this module only talks.
+built on bot/excel/exporter.py), and so are the upload (`Upload`) and running work after
+the invoke has been answered (`AfterTurn`): this module decides what to say and when.
 """
 
 from __future__ import annotations
