@@ -94,16 +94,40 @@ _FOLLOW_UPS = """
 SELECT id, goal_id, period_id, state, assessment, forecast, version, author_id, approver_id, updated_by
 FROM follow_ups WHERE goal_id {in_1} AND period_id {in_2}
 """
-_VALUES = """
+# A follow-up's indicator values and activity statuses. SQLite walks the follow-ups
+# of the goals and periods by their index and probes each follow-up's rows by the
+# primary key. PostgreSQL, left to choose, hashes the whole values or statuses
+# table (a parallel scan of 400,000 values in the generated city): a cost that
+# grows with the city, not with the department asked about. So it gets the
+# follow-up ids the previous statement found, and a LATERAL subquery that OFFSET 0
+# keeps from being flattened into a join, i.e. one primary-key probe per follow-up.
+_VALUES = {
+    "sqlite": """
 SELECT v.follow_up_id, v.indicator_id, v.total, v.women, v.men
 FROM follow_ups f JOIN follow_up_indicator_values v ON v.follow_up_id = f.id
 WHERE f.goal_id {in_1} AND f.period_id {in_2}
-"""
-_STATUSES = """
+""",
+    "postgresql": """
+SELECT v.follow_up_id, v.indicator_id, v.total, v.women, v.men
+FROM unnest($1::text::int[]) AS f(id) CROSS JOIN LATERAL (
+    SELECT follow_up_id, indicator_id, total, women, men FROM follow_up_indicator_values
+    WHERE follow_up_id = f.id OFFSET 0
+) v
+""",
+}
+_STATUSES = {
+    "sqlite": """
 SELECT s.follow_up_id, s.activity_id, s.status
 FROM follow_ups f JOIN follow_up_activity_statuses s ON s.follow_up_id = f.id
 WHERE f.goal_id {in_1} AND f.period_id {in_2}
-"""
+""",
+    "postgresql": """
+SELECT s.follow_up_id, s.activity_id, s.status
+FROM unnest($1::text::int[]) AS f(id) CROSS JOIN LATERAL (
+    SELECT follow_up_id, activity_id, status FROM follow_up_activity_statuses WHERE follow_up_id = f.id OFFSET 0
+) s
+""",
+}
 
 
 class _Dialect:
@@ -112,7 +136,7 @@ class _Dialect:
     def __init__(self, name: str) -> None:
         self.postgres = postgres = name == "postgresql"
         if postgres:
-            marks = {"in_1": "= ANY($1::int[])", "in_2": "= ANY($2::int[])", "p2": "$2::int"}
+            marks = {"in_1": "= ANY($1::text::int[])", "in_2": "= ANY($2::text::int[])", "p2": "$2::int"}
         else:
             marks = {
                 "in_1": "IN (SELECT value FROM json_each(?1))",
@@ -123,13 +147,23 @@ class _Dialect:
         self.goals, self.results, self.indicators, self.activities, self.periods = map(
             fill, (_GOALS, _RESULTS, _INDICATORS, _ACTIVITIES, _PERIODS)
         )
-        self.follow_ups, self.values, self.statuses = map(fill, (_FOLLOW_UPS, _VALUES, _STATUSES))
+        self.follow_ups, self.values, self.statuses = map(fill, (_FOLLOW_UPS, _VALUES[name], _STATUSES[name]))
         # SQLite: dates are ISO text, booleans 0/1; asyncpg decodes both itself
         self.day = _same if postgres else date.fromisoformat
 
-    def ids(self, ids: Sequence[int]):
+    def of_follow_ups(self, goal_ids: str, period_ids: str, follow_up_rows: list) -> tuple:
+        """The parameters of `values` and `statuses` (see _VALUES)."""
+        if self.postgres:
+            return (self.ids([row[0] for row in follow_up_rows]),)
+        return goal_ids, period_ids
+
+    def ids(self, ids: Sequence[int]) -> str:
+        """A list of ids as one text parameter: a JSON array for SQLite's json_each, an
+        array literal cast to int[] on PostgreSQL (asyncpg encodes a Python list
+        element by element with an isinstance check each: ~4 ms for a department's
+        ~3,400 ids, against ~0.3 ms for the text)."""
         values = [int(value) for value in ids]
-        return values if self.postgres else json.dumps(values)
+        return "{%s}" % ",".join(map(str, values)) if self.postgres else json.dumps(values)
 
     async def fetch(self, driver, sql: str, *parameters) -> list:
         if self.postgres:
@@ -237,14 +271,15 @@ class SqlStatusReader(StatusReader):
         if not rows:
             return by_goal
 
+        of_these = dialect.of_follow_ups(goal_ids, in_periods, rows)
         values: dict[int, dict[int, Measurement]] = defaultdict(dict)
         measurement = _fast_measurement
-        for follow_up_id, indicator_id, total, women, men in await fetch(driver, dialect.values, goal_ids, in_periods):
+        for follow_up_id, indicator_id, total, women, men in await fetch(driver, dialect.values, *of_these):
             values[follow_up_id][indicator_id] = measurement(total, women, men)
 
         statuses: dict[int, dict[int, ActivityStatus]] = defaultdict(dict)
         activity_statuses = _ACTIVITY
-        for follow_up_id, activity_id, status in await fetch(driver, dialect.statuses, goal_ids, in_periods):
+        for follow_up_id, activity_id, status in await fetch(driver, dialect.statuses, *of_these):
             statuses[follow_up_id][activity_id] = activity_statuses[status]
 
         follow_up, states, fulfilments = _fast_follow_up, _STATE, _FULFILMENT
