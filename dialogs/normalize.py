@@ -64,6 +64,7 @@ _COLLOQUIAL: dict[str, tuple[str, ...]] = {
         "inge": "inget", "dom": "de", "mkt": "mycket", "o": "och", "ba": "bara",
         "gare": "gar det", "hure": "hur ar", "vare": "var det", "ere": "ar det",
         "typ": "", "liksom": "", "assa": "", "alltsa": "",
+        "rapp": "rapportera", "rappa": "rapportera",
         "pls": "please", "plz": "please", "thx": "tack", "tx": "tack", "u": "you", "r": "are",
         "ur": "your", "im": "i am", "ive": "i have", "id": "i would", "lets": "let us",
         "whats": "what is", "hows": "how is", "whos": "who is", "whens": "when is",

@@ -373,3 +373,26 @@ def test_a_name_among_words_that_ask_for_something_else_is_unknown():
     r = recognize("kan du skicka fakturan till ekonomi", VOCABULARY)
     assert (r.intent, r.goal_ids) == (Intent.UNKNOWN, ())
     assert recognize("Ekonomi i balans", VOCABULARY).intent is Intent.GOAL_STATUS
+
+
+def test_a_greeting_or_a_polite_request_for_help_opens_the_real_question():
+    r = recognize("God morgon! Hur ligger vi till med mål 6?", VOCABULARY)
+    assert (r.intent, r.goal_ids) == (Intent.GOAL_STATUS, (GOAL_IDS_BY_NUMBER[6],))
+    assert recognize("kan du hjälpa mig att se vilka mål som ligger efter", VOCABULARY).intent is Intent.BEHIND
+    assert recognize("hur gör jag för att exportera T2", VOCABULARY).intent is Intent.EXPORT
+    assert recognize("hej! hur mår du", VOCABULARY).intent is Intent.GREETING
+    assert recognize("kan du hjälpa mig", VOCABULARY).intent is Intent.HELP
+
+
+def test_a_generic_word_after_an_unknown_name_names_nothing():
+    # "förskola" is in goal 2's name and "skola" in Björkhagens skola, but these places are not ours
+    r = recognize("hur går det för Tussilagons förskola", VOCABULARY)
+    assert (r.intent, r.unit_ids, r.goal_ids) == (Intent.UNIT_STATUS, (), ())
+    assert recognize("vilka mål ligger efter på Tallbackens skola", VOCABULARY).unit_ids == ()
+    assert recognize("hur går det för Björkhagens skola", VOCABULARY).unit_ids == (UNIT_IDS["Björkhagens skola"],)
+
+
+def test_a_reminder_mentioned_is_not_a_request_to_be_reminded():
+    assert recognize("påminn mig på fredag", VOCABULARY).intent is Intent.SNOOZE
+    r = recognize("vilka enheter har fått påminnelse men inte rapporterat", VOCABULARY)
+    assert r.intent is Intent.NOT_REPORTED
