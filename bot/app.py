@@ -27,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapter import create_adapter
-from bot.chat_export import chat_export
+from bot.chat_export import UPLOAD_TIMEOUT_SECONDS, chat_export
 from bot.config import Settings
 from bot.identity import Identities
 from bot.logging_setup import configure_logging
@@ -141,6 +141,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await export.after_turn.drain(timeout=UPLOAD_TIMEOUT_SECONDS)  # files being sent to OneDrive
         await http.close()
         await engine.dispose()
         log.info("app.stopped")

@@ -111,6 +111,15 @@ class AfterTurn:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def drain(self, *, timeout: float) -> None:
+        """At shutdown: let uploads under way finish (each is bounded by its own timeout)
+        before the HTTP session closes under them; cancel what is left after `timeout`."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(list(self._tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+
 
 @dataclass(frozen=True)
 class ChatExport:

@@ -138,6 +138,18 @@ async def test_the_invoke_is_answered_before_the_upload_finishes(bot, demo_org, 
     assert len(uploads.uploads) == 1
 
 
+async def test_a_shutdown_lets_an_upload_under_way_finish(bot, demo_org, uploads):
+    [card] = consent_cards(await ask(bot, "exportera T2"))
+    release = uploads.hold()
+    before = len(bot.connector.activities)
+    assert await bot.post(file_consent(bot, BERTIL, action="accept", context=card["content"]["acceptContext"],
+                                       upload_url=uploads.url())) == 200
+    asyncio.get_running_loop().call_later(0.3, release.set)
+    await bot.stop()  # e.g. a deploy, while OneDrive is still taking the file
+    [posted] = bot.connector.activities[before:]
+    assert posted.activity["attachments"][0]["contentType"] == FILE_INFO
+
+
 async def test_declining_uploads_nothing(bot, demo_org, uploads):
     [card] = consent_cards(await ask(bot, "exportera T2", locale="en-GB"))
     status, sent = await invoke(bot, file_consent(bot, BERTIL, action="decline", context=card["content"]["declineContext"],
