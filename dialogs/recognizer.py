@@ -402,7 +402,21 @@ def _specs_of(token: str) -> frozenset[_Spec]:
         for spec in by_text.get(token[:k], ())
         if (spec.prefix or k == len(token))
     ]
+    if not found:
+        # another tense of a pattern verb: "lämnat", "lämnade" ~ "lämna"; "fixade" ~ "fix"
+        for ending in _VERB_ENDINGS:
+            base = token[: -len(ending)]
+            if token.endswith(ending) and len(base) >= _MIN_VERB_BASE:
+                for form in (base, base + "a", base + "ar"):
+                    found.extend(spec for spec in by_text.get(form, ()) if not spec.prefix)
+                if found:
+                    break
     return frozenset(found) if found else _NO_SPECS
+
+
+# not "-ad": "ökad", "minskad" are words of goal names, not "ökar", "minskar"
+_VERB_ENDINGS = ("ades", "ade", "ats", "at", "ar", "as", "de", "te", "er", "it", "t", "s", "a")
+_MIN_VERB_BASE = 4
 
 
 @lru_cache(maxsize=8192)
