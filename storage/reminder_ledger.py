@@ -25,10 +25,13 @@ from functools import cache
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, bindparam, or_, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from storage.bot_state import dialect_insert
 from storage.reminder_tables import ReminderLedgerRow as Row
+
+_T = Row.__table__
 
 DEFAULT_LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -72,6 +75,9 @@ class ReminderLedger:
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self._sessionmaker = sessionmaker
+        # Claims and outcomes run on plain connections with Core statements: they are
+        # the per-message part of a pass, and the ORM session's bookkeeping buys nothing here.
+        self._engine = sessionmaker.kw["bind"]
         self.instance_id = instance_id
         self.lease = lease
         self.max_attempts = max_attempts
@@ -80,27 +86,73 @@ class ReminderLedger:
         """Claim these reminders (key, due time) for this instance; returns the keys
         now ours, committed. A key already sent, being sent by someone within the
         lease, or failed for good is not returned."""
+        return list(await self.claim_counted(wanted, now=now))
+
+    async def claim_counted(
+        self, wanted: Sequence[tuple[LedgerKey, datetime]], *, now: datetime
+    ) -> dict[LedgerKey, int]:
+        """`claim`, with each claimed key's attempt number (1 for a first claim, more
+        for one taken over), in the order asked for."""
         now = _utc(now)
-        wanted = [(key, _utc(due)) for key, due in wanted]
-        claimed: list[LedgerKey] = []
+        claimed: dict[LedgerKey, int] = {}
         for start in range(0, len(wanted), _BATCH):
-            batch = wanted[start : start + _BATCH]
-            async with self._sessionmaker() as session, session.begin():
-                fresh = await self._insert_new(session, batch, now)
-                claimed.extend(fresh)
-                rest = [key for key, _ in batch if key not in set(fresh)]
+            batch = [(key, _utc(due)) for key, due in wanted[start : start + _BATCH]]
+            # One statement per batch, prepared once (cached), run with a list of
+            # parameters: building a 500-row VALUES clause anew cost more than running it.
+            async with self._engine.begin() as connection:
+                got = {
+                    LedgerKey(person, period, kind): attempts
+                    for person, period, kind, attempts in await connection.execute(
+                        _insert_statement(connection.dialect.name),
+                        [{"person_id": k.person_id, "period_id": k.period_id, "kind": k.kind, "due_at": due,
+                          "status": "claimed", "claimed_by": self.instance_id, "claimed_at": now, "attempts": 1,
+                          "detail": ""} for k, due in batch],
+                    )
+                }
+                rest = [key for key, _ in batch if key not in got]
                 if rest:
-                    claimed.extend(await self._take_over(session, rest, now))
+                    candidates = select(_T.c.id).where(
+                        tuple_(_T.c.person_id, _T.c.period_id, _T.c.kind).in_(bindparam("keys", expanding=True)),
+                        self._reclaimable(now),
+                    )
+                    got.update(await self._update_claims(
+                        connection, candidates, now, {"keys": [(k.person_id, k.period_id, k.kind) for k in rest]}
+                    ))
+            claimed.update((key, got[key]) for key, _ in batch if key in got)
         return claimed
 
     async def claim_due(self, *, now: datetime, limit: int = 1000) -> list[LedgerKey]:
         """Claim rows that are due again without being in today's plan: snoozed
         reminders whose time has come, transient failures whose retry time has come
         and claims whose lease ran out (the instance that took them died)."""
+        return list(await self.claim_due_counted(now=now, limit=limit))
+
+    async def claim_due_counted(self, *, now: datetime, limit: int = 1000) -> dict[LedgerKey, int]:
+        """`claim_due`, with each key's attempt number."""
         now = _utc(now)
-        async with self._sessionmaker() as session, session.begin():
-            candidates = select(Row.id).where(self._reclaimable(now)).order_by(Row.due_at, Row.id).limit(limit)
-            return await self._update_claims(session, candidates, now)
+        async with self._engine.begin() as connection:
+            candidates = select(_T.c.id).where(self._reclaimable(now)).order_by(_T.c.due_at, _T.c.id).limit(limit)
+            return await self._update_claims(connection, candidates, now)
+
+    async def finish_many(self, outcomes: Sequence[tuple[LedgerKey, str, str, str | None]], *, now: datetime) -> None:
+        """Record final outcomes (key, status, detail, conversation id) of claimed
+        reminders in one transaction: what a pass sent while the previous write was
+        under way, written together (group commit) instead of a transaction each.
+        As with `finish`, a row whose claim was taken over is left alone."""
+        if not outcomes:
+            return
+        finished_at = _utc(now)
+        for _, status, _, _ in outcomes:
+            if status not in FINAL:
+                raise ValueError(f"not an outcome: {status!r}")
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                _finish_statement(),
+                [{"k_person": key.person_id, "k_period": key.period_id, "k_kind": key.kind, "k_owner": self.instance_id,
+                  "v_status": status, "v_finished_at": finished_at, "v_detail": detail[:500],
+                  "v_conversation_id": conversation_id}
+                 for key, status, detail, conversation_id in outcomes],
+            )
 
     async def finish(
         self, key: LedgerKey, *, status: str, now: datetime, detail: str = "", conversation_id: str | None = None,
@@ -121,7 +173,7 @@ class ReminderLedger:
             values.update(status=status, finished_at=now)
         # A plain connection and a prepared statement, not an ORM session: this
         # runs once per message sent, and building the statement cost as much as running it.
-        async with self._sessionmaker.kw["bind"].begin() as connection:
+        async with self._engine.begin() as connection:
             if status != "retry":
                 result = await connection.execute(
                     _finish_statement(),
@@ -189,56 +241,45 @@ class ReminderLedger:
 
     # --- internals -------------------------------------------------------------
 
-    async def _insert_new(
-        self, session: AsyncSession, batch: Sequence[tuple[LedgerKey, datetime]], now: datetime
-    ) -> list[LedgerKey]:
-        insert = dialect_insert(session, Row).values(
-            [
-                {"person_id": k.person_id, "period_id": k.period_id, "kind": k.kind, "due_at": due,
-                 "status": "claimed", "claimed_by": self.instance_id, "claimed_at": now, "attempts": 1, "detail": ""}
-                for k, due in batch
-            ]
-        )
-        rows = await session.execute(
-            insert.on_conflict_do_nothing().returning(Row.person_id, Row.period_id, Row.kind)
-        )
-        return [LedgerKey(*row) for row in rows]
-
-    async def _take_over(self, session: AsyncSession, keys: Sequence[LedgerKey], now: datetime) -> list[LedgerKey]:
-        candidates = select(Row.id).where(
-            tuple_(Row.person_id, Row.period_id, Row.kind).in_([(k.person_id, k.period_id, k.kind) for k in keys]),
-            self._reclaimable(now),
-        )
-        return await self._update_claims(session, candidates, now)
-
-    async def _update_claims(self, session: AsyncSession, candidates, now: datetime) -> list[LedgerKey]:
-        if session.get_bind().dialect.name == "postgresql":
+    async def _update_claims(
+        self, connection: AsyncConnection, candidates, now: datetime, params: dict | None = None
+    ) -> dict[LedgerKey, int]:
+        if connection.dialect.name == "postgresql":
             # Lock what we are about to take over; rows another instance holds are skipped.
-            ids = list(await session.scalars(candidates.with_for_update(skip_locked=True)))
+            ids = list(await connection.scalars(candidates.with_for_update(skip_locked=True), params))
             if not ids:
-                return []
-            target = Row.id.in_(ids)
+                return {}
+            target, params = _T.c.id.in_(bindparam("ids", expanding=True)), {"ids": ids}
         else:
-            target = Row.id.in_(candidates.scalar_subquery())
+            target = _T.c.id.in_(candidates.scalar_subquery())
         # The WHERE repeats the reclaim condition: the UPDATE itself decides, so two
         # instances can never both see "claimable" and both win.
-        rows = await session.execute(
-            update(Row)
+        rows = await connection.execute(
+            update(_T)
             .where(target, self._reclaimable(now))
-            .values(status="claimed", claimed_by=self.instance_id, claimed_at=now, attempts=Row.attempts + 1)
-            .returning(Row.person_id, Row.period_id, Row.kind)
+            .values(status="claimed", claimed_by=self.instance_id, claimed_at=now, attempts=_T.c.attempts + 1)
+            .returning(_T.c.person_id, _T.c.period_id, _T.c.kind, _T.c.attempts),
+            params,
         )
-        return [LedgerKey(*row) for row in rows]
+        return {LedgerKey(person, period, kind): attempts for person, period, kind, attempts in rows}
 
     def _reclaimable(self, now: datetime):
         return or_(
-            and_(Row.status == "claimed", Row.claimed_at < now - self.lease),
-            and_(Row.status.in_(("retry", "pending")), Row.due_at <= now, Row.attempts < self.max_attempts),
+            and_(_T.c.status == "claimed", _T.c.claimed_at < now - self.lease),
+            and_(_T.c.status.in_(("retry", "pending")), _T.c.due_at <= now, _T.c.attempts < self.max_attempts),
         )
 
     @staticmethod
     def _where(key: LedgerKey):
         return (Row.person_id == key.person_id, Row.period_id == key.period_id, Row.kind == key.kind)
+
+
+@cache
+def _insert_statement(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the keys inserted (run with a list of
+    rows, SQLAlchemy sends them as multi-row VALUES batches)."""
+    insert = postgresql.insert(_T) if dialect == "postgresql" else sqlite.insert(_T)
+    return insert.on_conflict_do_nothing().returning(_T.c.person_id, _T.c.period_id, _T.c.kind, _T.c.attempts)
 
 
 @cache

@@ -7,6 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from storage.reminder_ledger import LedgerKey, ReminderLedger
 from storage.session import create_engine, make_sessionmaker
 
@@ -99,3 +101,24 @@ async def test_two_instances_racing_claim_each_reminder_exactly_once(database_ur
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_claims_say_which_attempt_it_is_and_outcomes_recorded_together_stay_with_the_owner(sessionmaker):
+    crashed = ReminderLedger(sessionmaker, instance_id="crashed", lease=timedelta(minutes=10))
+    survivor = ReminderLedger(sessionmaker, instance_id="survivor", lease=timedelta(minutes=10))
+    assert await crashed.claim_counted(wanted(KEYS[:2]), now=NOW) == {KEYS[0]: 1, KEYS[1]: 1}
+    # A pass asking for all of them after the lease: two taken over, the rest new, in the order asked.
+    claimed = await survivor.claim_counted(wanted(KEYS[:5]), now=NOW + timedelta(minutes=11))
+    assert list(claimed.items()) == [(KEYS[0], 2), (KEYS[1], 2), (KEYS[2], 1), (KEYS[3], 1), (KEYS[4], 1)]
+    await crashed.finish_many([(KEYS[0], "sent", "", "a:1")], now=NOW)  # no longer its claim: nothing changes
+    await survivor.finish_many([(KEYS[0], "sent", "", "a:1"), (KEYS[1], "unreachable", "HTTP 403", None),
+                                (KEYS[2], "sent", "", "a:3")], now=NOW + timedelta(minutes=12))
+    entries = {e.person_id: e for e in await survivor.entries()}
+    assert [(entries[p].status, entries[p].claimed_by, entries[p].detail) for p in (1, 2, 3, 4)] == [
+        ("sent", "survivor", ""), ("unreachable", "survivor", "HTTP 403"), ("sent", "survivor", ""),
+        ("claimed", "survivor", ""),
+    ]
+    assert entries[1].conversation_id == "a:1" and entries[1].finished_at == NOW + timedelta(minutes=12)
+    assert await survivor.claim(wanted(KEYS[:3]), now=NOW + timedelta(days=1)) == []  # final stays final
+    with pytest.raises(ValueError):
+        await survivor.finish_many([(KEYS[3], "retry", "", None)], now=NOW)  # a retry needs its own time
