@@ -52,26 +52,50 @@ def report_data(items: Sequence[Outstanding]) -> dict[str, Any]:
 def build_reminder_card(
     texts: Texts, *, kind: str, period_name: str, deadline: date, sent_on: date, items: Sequence[Outstanding]
 ) -> dict[str, Any]:
-    if not items:
-        raise ValueError("a reminder lists at least one goal")
-    body: list[Any] = [
-        title(reminder_title(texts, kind=kind, period_name=period_name, deadline=deadline, sent_on=sent_on)),
-        paragraph(texts.t("reminders.intro")),
-    ]
-    unit = None
-    for item in items[:MAX_GOALS_LISTED]:
-        if item.unit_id != unit:
-            unit = item.unit_id
-            body.append(TextBlock(text=item.unit_name, weight="Bolder", wrap=True, spacing="Medium"))
-        state = texts.t(_STATE_KEYS.get(item.state and FollowUpState(item.state), "reminders.state_draft"))
-        body.append(
-            TextBlock(text=texts.t("reminders.goal", number=item.goal_number, title=item.goal_title, state=state),
-                      wrap=True, spacing="Small")
+    return ReminderCards(texts, kind=kind, period_name=period_name, deadline=deadline, sent_on=sent_on).build(items)
+
+
+class ReminderCards:
+    """The reminder cards of one language, kind, period and day. A pass sends
+    thousands that differ only in their goal lines: what they share (title, intro,
+    button labels, the shape of each line) is built once through the card models,
+    and each card is then filled in with plain dicts of the same shape, a fraction
+    of the cost of building and dumping the models per person."""
+
+    def __init__(self, texts: Texts, *, kind: str, period_name: str, deadline: date, sent_on: date) -> None:
+        self._texts = texts
+        shared = card(
+            [title(reminder_title(texts, kind=kind, period_name=period_name, deadline=deadline, sent_on=sent_on)),
+             paragraph(texts.t("reminders.intro")),
+             TextBlock(text="", weight="Bolder", wrap=True, spacing="Medium"),
+             TextBlock(text="", wrap=True, spacing="Small"),
+             paragraph("", subtle=True)],
+            [submit(texts.t("reminders.report_now"), "report"), submit(texts.t("reminders.snooze"), "snooze")],
         )
-    if len(items) > MAX_GOALS_LISTED:
-        body.append(paragraph(texts.t("reminders.more", count=len(items) - MAX_GOALS_LISTED), subtle=True))
-    actions = [
-        submit(texts.t("reminders.report_now"), "report", **report_data(items)),
-        submit(texts.t("reminders.snooze"), "snooze", period_id=items[0].period_id),
-    ]
-    return card(body, actions)
+        *head, self._unit_line, self._goal_line, self._more_line = shared["body"]
+        self._envelope = {key: value for key, value in shared.items() if key not in ("body", "actions")}
+        self._head = head
+        self._report, self._snooze = shared["actions"]
+        self._states = {state: texts.t(key) for state, key in _STATE_KEYS.items()}
+        self._draft = texts.t("reminders.state_draft")
+
+    def build(self, items: Sequence[Outstanding]) -> dict[str, Any]:
+        if not items:
+            raise ValueError("a reminder lists at least one goal")
+        texts = self._texts
+        body: list[dict[str, Any]] = [dict(block) for block in self._head]
+        unit = None
+        for item in items[:MAX_GOALS_LISTED]:
+            if item.unit_id != unit:
+                unit = item.unit_id
+                body.append({**self._unit_line, "text": item.unit_name})
+            state = self._states.get(item.state and FollowUpState(item.state), self._draft)
+            body.append({**self._goal_line, "text": texts.t("reminders.goal", number=item.goal_number,
+                                                            title=item.goal_title, state=state)})
+        if len(items) > MAX_GOALS_LISTED:
+            body.append({**self._more_line, "text": texts.t("reminders.more", count=len(items) - MAX_GOALS_LISTED)})
+        actions = [
+            {**self._report, "data": {"verb": "report", **report_data(items)}},
+            {**self._snooze, "data": {"verb": "snooze", "period_id": items[0].period_id}},
+        ]
+        return {**self._envelope, "body": body, "actions": actions}
