@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.proactive import Outcome, ProactiveSender, SendResult
 from bot.working_days import is_working_day as swedish_working_day
-from dialogs.cards.reminder import build_reminder_card
+from dialogs.cards.reminder import ReminderCards
 from dialogs.formatting import format_date
 from dialogs.texts import Texts
 from goals.errors import ProfileError
@@ -95,11 +95,14 @@ class PassReport:
 
 @dataclass(frozen=True)
 class _Message:
-    """One claimed ledger row with what to send for it."""
+    """One claimed ledger row with what to send for it. The activity is made by the
+    worker that sends it, right before it waits for its slot: building a chunk of
+    cards in one go would hold up the event loop, and with it requests that have
+    their slot but have not yet left."""
 
     key: LedgerKey
     person: Person
-    activity: Activity
+    make_activity: Callable[[], Activity]
     unit_ids: tuple[int, ...]
     attempts: int = 1
 
@@ -163,19 +166,26 @@ class ReminderScheduler:
         data.people.update(await self._reader.people([r.person_id for r in due]))
         regular: set[tuple[int, int]] = set()
         unreachable: list[_Message] = []
-        # Claim a chunk, send it, claim the next: a claim never waits long enough
-        # for its lease to run out while this instance is still alive.
-        for start in range(0, len(due), CLAIM_CHUNK):
-            chunk = due[start : start + CLAIM_CHUNK]
-            claimed = set(await self.ledger.claim([(LedgerKey(*r.key), r.at) for r in chunk], now=later()))
-            report.claimed += len(claimed)
-            regular.update((k.person_id, k.period_id) for k in claimed)
-            messages = [
-                self._reminder_message(LedgerKey(*r.key), r.period, r.items, data, sent_on=now.date())
-                for r in chunk if LedgerKey(*r.key) in claimed
-            ]
-            unreachable += await self._deliver(messages, now, report)
-        again = await self.ledger.claim_due(now=later())
+        outcomes = _OutcomeWriter(self.ledger, now)
+        templates: dict[tuple, ReminderCards] = {}
+
+        async def claimed_chunks() -> AsyncIterator[list[_Message]]:
+            # Claim a chunk, hand it to the senders, claim the next while they send:
+            # sending never waits for a claim, and a claim never waits long enough
+            # for its lease to run out while this instance is still alive.
+            for start in range(0, len(due), CLAIM_CHUNK):
+                chunk = due[start : start + CLAIM_CHUNK]
+                claimed = await self.ledger.claim_counted([(LedgerKey(*r.key), r.at) for r in chunk], now=later())
+                report.claimed += len(claimed)
+                regular.update((k.person_id, k.period_id) for k in claimed)
+                yield [
+                    self._reminder_message(key, r.period, r.items, data, sent_on=now.date(), templates=templates,
+                                           attempts=claimed[key])
+                    for r in chunk if (key := LedgerKey(*r.key)) in claimed
+                ]
+
+        unreachable += await self._deliver(claimed_chunks(), now, report, outcomes)
+        again = await self.ledger.claim_due_counted(now=later())
         report.claimed += len(again)
         data.people.update(await self._reader.people(
             [k.person_id for k in again] + [_unreachable_person(k) for k in again]
@@ -183,11 +193,11 @@ class ReminderScheduler:
         items = by_person(periods=data.periods, outstanding=data.outstanding, reporters=data.reporters)
         periods = {p.id: p for p in data.periods}
         messages = []
-        notices: list[LedgerKey] = []
-        for key in again:
+        notices: dict[LedgerKey, int] = {}
+        for key, attempts in again.items():
             found = items.get((key.person_id, key.period_id))
             if key.kind.startswith(UNREACHABLE_PREFIX):
-                notices.append(key)
+                notices[key] = attempts
             elif not found or key.period_id not in periods or (
                 key.kind.startswith(SNOOZE_PREFIX) and (key.person_id, key.period_id) in regular
             ):
@@ -195,14 +205,16 @@ class ReminderScheduler:
                 await self.ledger.finish(key, status="skipped", now=now, detail="nothing to report or merged")
                 report.skipped += 1
             else:
-                messages.append(self._reminder_message(key, periods[key.period_id], found, data, sent_on=now.date()))
-        unreachable += await self._deliver(messages, now, report)
-        notices += await self._claim_notices(unreachable, data, later())
-        notice_messages = [m for k in notices if (m := self._notice_message(k, data, periods)) is not None]
+                messages.append(self._reminder_message(key, periods[key.period_id], found, data, sent_on=now.date(),
+                                                       templates=templates, attempts=attempts))
+        unreachable += await self._deliver(_once(messages), now, report, outcomes)
+        notices.update(await self._claim_notices(unreachable, data, later()))
+        notice_messages = [m for k, attempts in notices.items()
+                           if (m := self._notice_message(k, data, periods, attempts)) is not None]
         for key in set(notices) - {m.key for m in notice_messages}:
             await self.ledger.finish(key, status="skipped", now=now, detail="person or period gone")
         told = PassReport(at=now)
-        await self._deliver(notice_messages, now, told)
+        await self._deliver(_once(notice_messages), now, told, outcomes)
         report.heads_told, report.heads_not_told = told.sent, told.unreachable + told.retry + told.failed
         log.info("reminders.pass", **{k: v for k, v in report.__dict__.items() if isinstance(v, int)})
         return report
@@ -241,18 +253,24 @@ class ReminderScheduler:
 
         return policy
 
-    def _reminder_message(self, key: LedgerKey, period: Period, items, data: ReminderData, *, sent_on: date) -> _Message:
+    def _reminder_message(self, key: LedgerKey, period: Period, items, data: ReminderData, *, sent_on: date,
+                          templates: dict[tuple, ReminderCards], attempts: int = 1) -> _Message:
         person = data.people[key.person_id]
         texts = Texts.for_locale(person.locale)
         kind = "deadline" if key.kind.startswith(SNOOZE_PREFIX) and sent_on == period.deadline else key.kind
-        card = build_reminder_card(
-            texts, kind=kind, period_name=period_name(data, period, texts.language), deadline=period.deadline,
-            sent_on=sent_on, items=items,
-        )
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
-        return _Message(key=key, person=person, activity=activity, unit_ids=tuple(dict.fromkeys(i.unit_id for i in items)))
+        # One card template per language, kind, period and day, for the pass.
+        template_key = (texts.language, kind, period.id, sent_on)
+        cards = templates.get(template_key)
+        if cards is None:
+            cards = templates[template_key] = ReminderCards(
+                texts, kind=kind, period_name=period_name(data, period, texts.language), deadline=period.deadline,
+                sent_on=sent_on,
+            )
+        return _Message(key=key, person=person, make_activity=lambda: _card_activity(cards.build(items)),
+                        unit_ids=tuple(dict.fromkeys(i.unit_id for i in items)), attempts=attempts)
 
-    def _notice_message(self, key: LedgerKey, data: ReminderData, periods: dict[int, Period]) -> _Message | None:
+    def _notice_message(self, key: LedgerKey, data: ReminderData, periods: dict[int, Period],
+                        attempts: int = 1) -> _Message | None:
         head = data.people.get(key.person_id)
         missing = data.people.get(_unreachable_person(key))
         period = periods.get(key.period_id)
@@ -265,37 +283,61 @@ class ReminderScheduler:
             "reminders.unreachable", name=missing.name, units=", ".join(units) or "–",
             period=period_name(data, period, texts.language), deadline=format_date(period.deadline, texts.language),
         )
-        return _Message(key=key, person=head, activity=MessageFactory.text(text), unit_ids=())
+        return _Message(key=key, person=head, make_activity=lambda: MessageFactory.text(text), unit_ids=(),
+                        attempts=attempts)
 
     # --- sending --------------------------------------------------------------------
 
-    async def _deliver(self, messages: list[_Message], now: datetime, report: PassReport) -> list[_Message]:
-        """Send every message (a few at a time) and record each outcome; returns the
-        reminders whose person could not be reached."""
+    async def _deliver(self, batches: AsyncIterator[list[_Message]], now: datetime, report: PassReport,
+                       outcomes: _OutcomeWriter) -> list[_Message]:
+        """Send every message of every batch and record each outcome; returns the
+        reminders whose person could not be reached. Pipelined: the workers send
+        (many requests in flight, the pacers set the rate) while the next batch is
+        claimed and built; a batch is only handed over once its claim is committed."""
         unreachable: list[_Message] = []
-        queue: asyncio.Queue[_Message] = asyncio.Queue()
-        for message in messages:
-            queue.put_nowait(message)
-        known = await self.ledger.known([m.key for m in messages]) if messages else {}
-        attempts = {key: entry.attempts for key, entry in known.items()}
-        chats = await self._reader.personal_chats([m.person for m in messages]) if messages else {}
+        # Bounded: claims run at most a chunk ahead of what is being sent.
+        queue: asyncio.Queue[tuple[_Message, ConversationRef | None] | None] = asyncio.Queue(maxsize=CLAIM_CHUNK)
 
         async def worker() -> None:
             while True:
-                try:
-                    message = queue.get_nowait()
-                except asyncio.QueueEmpty:
+                item = await queue.get()
+                if item is None:
+                    queue.put_nowait(None)  # for the next worker: there is room, this one just took it
                     return
+                message, ref = item
                 try:
-                    result = await self._send(message, chats.get(message.person.id))
+                    result = await self._send(message, ref)
                 except Exception as error:  # noqa: BLE001 - one bad send must not stop the others
                     log.exception("reminders.send_failed", person_id=message.person.id, kind=message.key.kind)
                     result = SendResult(Outcome.RETRY, detail=type(error).__name__)
-                await self._record(message, result, now, attempts.get(message.key, 1), report)
+                await self._record(message, result, now, report, outcomes)
                 if result.outcome == Outcome.UNREACHABLE and not message.key.kind.startswith(UNREACHABLE_PREFIX):
                     unreachable.append(message)
 
-        await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(messages)))))
+        failures: list[Exception] = []
+
+        async def produce() -> None:
+            try:
+                async for messages in batches:
+                    chats = await self._reader.personal_chats([m.person for m in messages]) if messages else {}
+                    for message in messages:
+                        await queue.put((message, chats.get(message.person.id)))
+            except Exception as error:  # noqa: BLE001 - what is claimed and queued still goes out first
+                failures.append(error)
+            await queue.put(None)
+
+        tasks = [asyncio.create_task(produce()), *(asyncio.create_task(worker()) for _ in range(self._concurrency))]
+        try:
+            # A worker that fails (the ledger write did) ends the delivery; the rest
+            # of the claims stay claimed and go out after their lease.
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            failures += [error for task in done if (error := task.exception()) is not None]
+            if failures:
+                raise failures[0]
+        finally:
+            for task in tasks:
+                task.cancel()  # only if a worker failed or the pass itself was cancelled
+            await asyncio.gather(*tasks, return_exceptions=True)
         return unreachable
 
     async def _send(self, message: _Message, ref: ConversationRef | None) -> SendResult:
@@ -303,18 +345,18 @@ class ReminderScheduler:
             return SendResult(Outcome.UNREACHABLE, detail="no conversation with Målkoll")
         if self._sender is None:
             raise RuntimeError("this scheduler has no sender (plan only)")
-        result = await self._sender.send(ref, message.activity)
+        result = await self._sender.send(ref, message.make_activity())
         return result if result.outcome != Outcome.SENT else SendResult(Outcome.SENT, activity_id=ref.conversation_id)
 
-    async def _record(self, message: _Message, result: SendResult, now: datetime, attempts: int, report: PassReport) -> None:
+    async def _record(self, message: _Message, result: SendResult, now: datetime, report: PassReport,
+                      outcomes: _OutcomeWriter) -> None:
         conversation_id = result.activity_id if result.outcome == Outcome.SENT else None
         if result.outcome == Outcome.RETRY:
             await self.ledger.finish(message.key, status="retry", now=now, detail=result.detail,
-                                     retry_at=now + retry_delay(attempts))
+                                     retry_at=now + retry_delay(message.attempts))
             report.retry += 1
             return
-        await self.ledger.finish(message.key, status=result.outcome.value, now=now, detail=result.detail,
-                                 conversation_id=conversation_id)
+        await outcomes.write(message.key, result.outcome.value, result.detail, conversation_id)
         match result.outcome:
             case Outcome.SENT:
                 report.sent += 1
@@ -323,7 +365,7 @@ class ReminderScheduler:
             case Outcome.FAILED:
                 report.failed += 1
 
-    async def _claim_notices(self, unreachable: list[_Message], data: ReminderData, now: datetime) -> list[LedgerKey]:
+    async def _claim_notices(self, unreachable: list[_Message], data: ReminderData, now: datetime) -> dict[LedgerKey, int]:
         """Claim "X cannot be reached" notices for the department heads above the
         units of each unreachable person: one per head, person and period."""
         wanted: dict[LedgerKey, datetime] = {}
@@ -331,8 +373,8 @@ class ReminderScheduler:
             for head_id in self._heads_above(message.unit_ids, data, exclude=message.person.id):
                 wanted[LedgerKey(head_id, message.key.period_id, f"{UNREACHABLE_PREFIX}{message.person.id}")] = now
         if not wanted:
-            return []
-        claimed = await self.ledger.claim(list(wanted.items()), now=now)
+            return {}
+        claimed = await self.ledger.claim_counted(list(wanted.items()), now=now)
         data.people.update(await self._reader.people([k.person_id for k in claimed]))
         return claimed
 
@@ -360,6 +402,51 @@ class ReminderScheduler:
                 raise
             except Exception:  # noqa: BLE001 - the scheduler must outlive one bad pass
                 log.exception("reminders.pass_failed", instance=self.instance_id)
+
+
+class _OutcomeWriter:
+    """Records final outcomes by group commit: what the workers finished while the
+    previous write was under way goes into the next one, one transaction for all
+    (a transaction per message cost more CPU than sending it). Nothing waits to fill
+    a batch, so an outcome is committed as soon as the database is free, and each
+    worker waits for its own before taking the next message: the window in which a
+    crash could send a message twice stays one write long."""
+
+    def __init__(self, ledger: ReminderLedger, now: datetime) -> None:
+        self._ledger = ledger
+        self._now = now
+        self._pending: list[tuple[tuple[LedgerKey, str, str, str | None], asyncio.Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def write(self, key: LedgerKey, status: str, detail: str, conversation_id: str | None) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(((key, status, detail, conversation_id), done))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._drain(), name="reminder-outcomes")
+        # Shielded: a cancelled pass still records what it has sent.
+        await asyncio.shield(done)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self._ledger.finish_many([outcome for outcome, _ in batch], now=self._now)
+            except Exception as error:  # noqa: BLE001 - each waiting worker gets it
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+def _card_activity(content: dict) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(content))
+
+
+async def _once(messages: list[_Message]) -> AsyncIterator[list[_Message]]:
+    yield messages
 
 
 def period_name(data: ReminderData, period: Period, language: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import json
@@ -99,12 +99,14 @@ class ReminderReader:
         wanted = {(p.tenant_id, p.entra_object_id): p.id for p in people}
         users = sorted({user for _, user in wanted})
         found: dict[int, tuple[tuple, ConversationRef]] = {}
+        table = RefRow.__table__
+        # Core rows, not ORM objects: a pass reads thousands of these while its
+        # messages are being sent, and the ORM's identity map is pure overhead here.
+        query = select(table).where(table.c.user_aad_id.in_(bindparam("users", expanding=True)),
+                                    table.c.conversation_type == "personal", table.c.active.is_(True))
         async with self._sessionmaker() as session:
             for start in range(0, len(users), 900):
-                rows = await session.scalars(
-                    select(RefRow).where(RefRow.user_aad_id.in_(users[start : start + 900]),
-                                         RefRow.conversation_type == "personal", RefRow.active.is_(True))
-                )
+                rows = await session.execute(query, {"users": users[start : start + 900]})
                 for row in rows:
                     person_id = wanted.get((row.tenant_id, row.user_aad_id))
                     if person_id is None:
@@ -156,7 +158,7 @@ class ReminderReader:
                 data.reporters[owner_id] = people
 
 
-def _ref(row: RefRow) -> ConversationRef:
+def _ref(row) -> ConversationRef:
     return ConversationRef(
         conversation_id=row.conversation_id, service_url=row.service_url, tenant_id=row.tenant_id,
         channel_id=row.channel_id, conversation_type=row.conversation_type, user_aad_id=row.user_aad_id,
