@@ -27,6 +27,7 @@ import asyncio
 import cProfile
 import io
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -160,6 +161,7 @@ def print_table(results) -> bool:
         if scope == "department" and r["p95"] > TARGET_DEPARTMENT_P95_MS:
             ok = False
     print(f"\ntarget: department-scope p95 ≤ {TARGET_DEPARTMENT_P95_MS:.0f} ms — {'met' if ok else 'MISSED'}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{value:.1f}" for value in os.getloadavg()))
     return ok
 
 
