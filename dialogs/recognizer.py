@@ -99,6 +99,10 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("hur funkar du", 1.0), ("how do you work", 1.0), ("hur frågar", 1.0), ("how ... ask", 0.9),
         ("can i ask", 1.0), ("questions ... ask", 1.0), ("frågor ... ställa", 1.0), ("frågor", 0.7),
         ("questions", 0.7),
+        ("bot*", 0.9), ("lathund*", 1.0), ("vad du kan", 1.0), ("this bot", 1.0),
+        ("what does ... do", 0.9), ("var hittar", 1.0), ("where ... find", 1.0),
+        ("vad betyder", 1.3), ("vad innebär", 1.3), ("what does ... mean", 1.3), ("what is meant", 1.3),
+        ("vet inte hur", 1.1), ("do not know how", 1.1),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
@@ -136,6 +140,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("där vi slutade", 0.9), ("där vi var", 0.9), ("where i left", 0.9), ("carry on", 0.9),
         ("kör vidare", 1.0), ("kör på", 0.9), ("vidare", 0.7), ("go on", 1.0), ("keep going", 1.0),
         ("återuppta*", 1.0), ("ta vid", 0.9), ("pick up", 0.8), ("nästa fråga", 0.8),
+        ("tillbaka till ... rapport*", 1.1), ("tillbaka till ... uppföljning*", 1.1),
+        ("back to ... report*", 1.1), ("back to ... follow up", 1.1),
     ),
     Intent.CANCEL: (
         ("avbryt*", 1.1), ("sluta", 1.0), ("glöm det", 1.0), ("stopp*", 1.0), ("stop", 1.0),
@@ -154,6 +160,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("revise", 0.9),
         ("komplettera*", 1.0), ("skriva om", 1.0), ("skriv om", 1.0), ("göra om", 0.9),
         ("gör om", 0.9), ("ta bort", 0.8), ("lägga till", 0.7), ("redo", 0.8),
+        ("fel siffr*", 1.1), ("fel värde*", 1.1), ("fel ... mål*", 1.0), ("råka*", 0.9),
     ),
     Intent.BEHIND: (
         ("ligg* ... efter", 1.2), ("låg ... efter", 1.2), ("släp*", 1.1),
@@ -182,6 +189,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("mål* ... efter", 0.9), ("miss", 1.0), ("missed", 1.0), ("missa* ... mål*", 1.0),
         ("suger", 1.0), ("kass*", 1.0), ("inte funkar", 0.9), ("bakåt", 1.0), ("backwards", 1.0),
         ("försämr*", 1.0), ("tappa*", 0.9),
+        ("fail*", 1.1), ("misslyck*", 1.0), ("negativ*", 0.9), ("svår*", 0.9),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -196,6 +204,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("hur långt ... kommit", 1.0), ("i fas", 0.9), ("update on", 0.9), ("how are things", 1.0),
         ("what is happening", 0.9), ("going with", 0.8),
         ("how did", 0.9), ("how ... do", 0.6),
+        ("redovis* status*", 1.3), ("redovis* ... läget", 1.2),
     ),
     Intent.LEFT_TO_REPORT: (
         ("kvar ... rapporter*", 1.3), ("har jag kvar", 1.2), ("jag kvar", 1.1),
@@ -210,6 +219,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("klar* med allt", 1.2), ("är jag klar", 1.1), ("am i done", 1.1), ("har jag missat", 1.1),
         ("got left", 1.1), ("what is left", 1.1), ("vad är kvar", 1.1), ("vad finns kvar", 1.1),
         ("kvar", 0.8),
+        ("något mer", 1.0), ("anything else", 1.0), ("göra ... mer", 0.9),
     ),
     Intent.DEADLINE: (
         ("deadline*", 1.2), ("sista dag*", 1.2), ("sista datum", 1.2), ("när ska", 1.0),
@@ -225,6 +235,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("when ... have to", 1.1), ("when ... submit", 1.2),
         ("sista ... inlämn*", 1.2), ("tidsplan*", 1.0), ("timetable", 1.0), ("cut off", 1.1),
         ("cutoff", 1.1), ("closing date", 1.2), ("vilken dag ... rapporter*", 1.2),
+        ("tiden ut", 1.2), ("löper ut", 1.2), ("expire*", 1.1), ("går ut", 1.0),
     ),
     Intent.NOT_REPORTED: (
         ("enhet* ... inte rapporter*", 1.4), ("vem har inte", 1.3), ("vilka har inte", 1.3),
@@ -260,6 +271,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("statistik", 0.8), ("statistics", 0.8), ("mätvärde*", 0.8), ("siffror*", 0.7),
         ("värden ... över", 1.0), ("senaste värde*", 0.9), ("latest value*", 0.9),
         ("ändrats", 1.1), ("changing", 1.0), ("utfall*", 0.9), ("outcome*", 0.8),
+        ("numbers", 0.8), ("figures", 0.8), ("blivit", 0.8), ("fler", 0.6), ("färre", 0.6),
+        ("högre", 0.7), ("lägre", 0.7),
     ),
     Intent.SUMMARY: (
         ("sammanfatt*", 1.2), ("sammanställ*", 1.1), ("summary", 1.2), ("summari*", 1.2),
@@ -437,6 +450,7 @@ _MIN_MODIFIER = 3  # "del" in "delrapport"
 _MIN_HEAD = 5  # short pattern words ("hej", "graf") end too many unrelated words
 
 
+@lru_cache(maxsize=8192)
 def _compound_head(token: str) -> frozenset[_Spec]:
     """Pattern words a Swedish compound ends in: the last part carries the meaning
     ("tertialuppföljningen", "återrapportera", "excelfilen"). Only tried after names were
@@ -458,7 +472,12 @@ def _typo_of(token: str) -> str | None:
     best_score, best = _TYPO_SIMILARITY, None
     for kw in compiled.keywords:
         # people rarely mistype the first letter; "fattar" is not "rätta"
-        if len(kw) < 5 or kw[0] != token[0]:
+        if kw[0] != token[0]:
+            continue
+        if len(kw) < 5:
+            # short words: only two letters swapped ("mneu" for "menu")
+            if len(kw) == len(token) == 4 and sorted(kw) == sorted(token) and OSA.distance(kw, token) == 1:
+                best_score, best = 1.0, kw
             continue
         if any(s.prefix for s in compiled.specs_by_text[kw]):
             # a typo in the stem of an inflected form: "rappotera" ~ "rapporter*" + "a"
@@ -482,11 +501,15 @@ def _intent_scores(
     specs_of = _specs_with_typos if typos else _specs_of
     slots = [_NO_SPECS if i in blocked else specs_of(w) for i, w in enumerate(words)]
     present = set().union(*slots) if slots else set()
+    # a cue read through a typo is weaker evidence than one written out: "slut" may be "sluta"
+    guessed = {i for i, w in enumerate(words) if slots[i] and _is_guess(w)} if typos else set()
     hits: dict[str, list[tuple[float, set[int]]]] = {}
     for first in present:
         for pattern in compiled.patterns_by_first.get(first, ()):
             used = _find(pattern.specs, slots)
-            if used is not None:
+            if used is not None and used & guessed:
+                hits.setdefault(pattern.label, []).append((pattern.weight * _TYPO_DISCOUNT, used))
+            elif used is not None:
                 hits.setdefault(pattern.label, []).append((pattern.weight, used))
     # the strongest cue decides; each further cue for the same intent adds a little if it
     # explains another word (overlapping phrasings of one cue are still one cue)
@@ -500,6 +523,13 @@ def _intent_scores(
                 covered |= used
         result[label] = (score, covered)
     return result
+
+
+_TYPO_DISCOUNT = 0.9
+
+
+def _is_guess(token: str) -> bool:
+    return not _specs_of(token) and not _compound_head(token)
 
 
 def _find(specs: tuple[_Spec | None, ...], slots: list[frozenset[_Spec]]) -> set[int] | None:
@@ -565,7 +595,9 @@ _PERIOD_PHRASES = (
 _PERIOD_PREFIX_STARTS = frozenset(prefix[:2] for prefix, _ in _PERIOD_PREFIXES)
 _PERIOD_PHRASES_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _phrase, _period in _PERIOD_PHRASES:
-    _PERIOD_PHRASES_BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _period))
+    # folded like the text: "föregående" loses its "ae" to the ä stand-in ("foregande")
+    _folded = tuple(fold(w) for w in _phrase)
+    _PERIOD_PHRASES_BY_FIRST.setdefault(_folded[0], []).append((_folded, _period))
 
 
 def _find_period(words: list[str]) -> tuple[str | None, set[int]]:
@@ -836,6 +868,13 @@ def _entity_query(words: list[str], skip: set[int]) -> list[tuple[int, str]]:
                     head = _goal_compound(words[i])
                     if head:
                         query.append((i, stem(head)))
+                # a compound or name written apart (dictation, phones): "sjuk frånvaro", "ek backens"
+                nxt = words[i + 1] if i + 1 < len(words) else ""
+                if (
+                    len(words[i]) >= 2 and len(nxt) >= 3 and i + 1 not in skip and word not in _QUESTION_STOPWORDS
+                    and stem(nxt) not in _QUESTION_STOPWORDS and not (words[i] + nxt).isdigit()
+                ):
+                    query.append((i, stem(words[i] + nxt)))
             i += 1
     return query
 
@@ -867,7 +906,7 @@ def _without_unknown_names(
     taken = set().union(*(c.positions for c in accepted)) if accepted else set()
     kept = []
     for c in accepted:
-        if len(c.positions) == 1 and c.coverage <= 0.5:
+        if len(c.positions) == 1 and c.coverage < 1.0:
             before = min(c.positions) - 1
             w = words[before] if before >= 0 else ""
             if (
@@ -954,7 +993,7 @@ _VERBS_AFTER_WHICH = frozenset(
 )
 _SELF_WORDS = frozenset("jag mig min mina mitt vi oss me my mine we us our myself".split())
 _ENGLISH_I_VERBS = frozenset(
-    "have had need am still do did must should want will would can to report".split()
+    "have had need am still do did must should want will would can to report not got already".split()
 )
 _MODALS = frozenset({"kan", "far", "can", "may", "could"})
 _PERSONS = frozenset({"jag", "vi", "i", "we"})
@@ -1148,7 +1187,7 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     unknown_name = bool(status_cue) and any(i > max(status_cue) for i in unexplained_at)
     intent, score = _choose_intent(
         scores, frame, words, goal_tuple, unit_ids, indicator_ids, bool(numbers),
-        unknown_name=unknown_name, unexplained=unexplained,
+        unknown_name=unknown_name, unexplained=unexplained, period=period,
     )
     if intent is Intent.UNKNOWN and not scores:
         # names among words that say nothing else are not a question about those names
@@ -1184,9 +1223,12 @@ def _choose_intent(
     *,
     unknown_name: bool,
     unexplained: int,
+    period: str | None,
 ) -> tuple[Intent, float]:
     has_goal = bool(goal_ids) or numbered_goal
     ranked = sorted(((s, label) for label, (s, _) in scores.items()), reverse=True)
+    if (not ranked or ranked[0][0] < _UNKNOWN_BELOW) and frame.when and period:
+        return Intent.DEADLINE, 0.6  # "när är T2?", "when's the interim report"
     if not ranked or ranked[0][0] < _UNKNOWN_BELOW:
         # only a name: "Solrosens förskola", "mål 7", "andel nöjda brukare"; not a name
         # among other words nothing explains ("kan du skicka fakturan till ekonomi")

@@ -396,3 +396,20 @@ def test_a_reminder_mentioned_is_not_a_request_to_be_reminded():
     assert recognize("påminn mig på fredag", VOCABULARY).intent is Intent.SNOOZE
     r = recognize("vilka enheter har fått påminnelse men inte rapporterat", VOCABULARY)
     assert r.intent is Intent.NOT_REPORTED
+
+
+def test_a_cue_read_through_a_typo_counts_less_than_one_written_out():
+    # "slut" could be a typo of "sluta" (cancel); "inte uppfyllas" is written out
+    assert recognize("vilka mål bedöms inte uppfyllas vid årets slut?", VOCABULARY).intent is Intent.BEHIND
+    assert recognize("mneu", VOCABULARY).intent is Intent.MENU  # two letters swapped
+
+
+def test_a_name_written_apart_is_still_found():
+    r = recognize("visa trenden för sjuk frånvaro på ek backens äldreboende", VOCABULARY)
+    assert (r.unit_ids, r.indicator_ids) == ((UNIT_IDS["Ekbackens äldreboende"],), (INDICATOR_IDS["Sjukfrånvaro"],))
+
+
+def test_when_with_a_period_asks_for_its_deadline():
+    r = recognize("när är T2?", VOCABULARY)
+    assert (r.intent, r.period) == (Intent.DEADLINE, "T2")
+    assert recognize("när går bussen", VOCABULARY).intent is Intent.UNKNOWN
