@@ -296,3 +296,18 @@ DUE_CASES = [
 @pytest.mark.parametrize(("case", "parts", "today", "expected"), DUE_CASES, ids=[c[0] for c in DUE_CASES])
 def test_still_to_report(case, parts, today, expected) -> None:
     assert due(snapshot(reported=False, **parts), today) == expected
+
+
+def test_goals_sharing_one_periods_tuple_are_each_judged_on_the_day_asked() -> None:
+    # A bulk read hands every goal of an organisation root the same periods tuple, and
+    # the rules reuse what they worked out for it; another day must not get that answer.
+    g = goal(indicators=[indicator()], activities=[activity(end=date(2026, 5, 20))])
+    shared = snapshot(g=g, history=values(T1=70, T2=85), reported=False)
+    other_goal = replace(shared, goal=replace(g, id=43))
+    for today in (date(2026, 4, 1), SEP_20, date(2026, 4, 1), JUN_1, JUN_1):
+        fresh = snapshot(g=g, history=values(T1=70, T2=85), reported=False)  # its own, equal, tuple
+        assert fresh.periods is not shared.periods
+        expected = summary(behind_reasons(fresh, today))
+        assert summary(behind_reasons(shared, today)) == expected
+        assert summary(behind_reasons(other_goal, today)) == expected
+    assert summary(behind_reasons(shared, date(2026, 4, 1))) != summary(behind_reasons(shared, SEP_20))
