@@ -23,6 +23,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from dialogs.intent_model import model as intent_model
 from dialogs.normalize import fold, standard_words, stem, without_mentions
 
 
@@ -1125,9 +1126,20 @@ _EMPTY = Vocabulary()
 
 def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
     """What the user wants and which units, goals, indicators and period they mean."""
+    return _recognize(text, vocabulary)[0]
+
+
+def model_tokens(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
+    """The words of `text` as dialogs/intent_model.py sees them (names as their kind)."""
+    return _recognize(text, vocabulary, want_tokens=True)[1]
+
+
+def _recognize(
+    text: str, vocabulary: Vocabulary | None, *, want_tokens: bool = False
+) -> tuple[Recognition, list[str]]:
     raw = without_mentions((text or "")[:_MAX_CHARS])
     if _ONLY_QUESTION.match(raw):
-        return Recognition(Intent.HELP, 1.0, "sv")
+        return Recognition(Intent.HELP, 1.0, "sv"), ["?"]
     words = standard_words(fold(raw).split())
     prepared = _prepared(vocabulary if vocabulary is not None else _EMPTY)
 
@@ -1189,6 +1201,21 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
         scores, frame, words, goal_tuple, unit_ids, indicator_ids, bool(numbers),
         unknown_name=unknown_name, unexplained=unexplained, period=period,
     )
+    tokens: list[str] = []
+    if want_tokens or (intent is Intent.UNKNOWN and len(words) <= _MODEL_MAX_WORDS):
+        kinds = {i: "period" for i in period_positions} | {i: "goal" for i in number_positions}
+        for c in accepted:
+            kinds.update((i, c.kind) for i in c.positions)
+        tokens = _model_tokens(words, kinds)
+    if intent is Intent.UNKNOWN and len(words) <= _MODEL_MAX_WORDS:
+        # No cue decided: the phrasings learnt from the labelled set may still know the words
+        guess = intent_model().guess(tokens)
+        # "vad är klockan" shares only "vad är" with the questions: function words do not count
+        content = guess and {t for t in guess.known if t not in _QUESTION_STOPWORDS and t not in _OPENING_WORDS}
+        if guess and guess.label != Intent.UNKNOWN and guess.probability >= _MODEL_SURE and (
+            len(content) >= _MODEL_KNOWN
+        ):
+            intent, score = Intent(guess.label), _MODEL_SCORE
     if intent is Intent.UNKNOWN and not scores:
         # names among words that say nothing else are not a question about those names
         unit_ids = indicator_ids = goal_tuple = ()
@@ -1201,7 +1228,7 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
         intent, score = Intent.UNKNOWN, 0.5
     elif intent is not Intent.UNKNOWN:
         score /= 1 + 0.15 * max(0, unexplained - 2)
-    return Recognition(
+    recognition = Recognition(
         intent=intent,
         score=score,
         language=_language(raw, words, entity_positions),
@@ -1210,6 +1237,32 @@ def recognize(text: str, vocabulary: Vocabulary | None = None) -> Recognition:
         indicator_ids=indicator_ids,
         period=period,
     )
+    return recognition, tokens
+
+
+_MODEL_MAX_WORDS = 25  # longer text is an analysis being written, not a question
+_MODEL_SURE = 0.8
+_MODEL_KNOWN = 2  # content words the model has seen, besides names
+_MODEL_SCORE = 0.55  # below main_dialog's bar for "a clear question" while reporting
+
+
+def _model_tokens(words: list[str], kinds: dict[int, str]) -> list[str]:
+    """Stemmed words, a name as "@" + its kind, the pattern words a word was read as
+    (typos corrected, compounds split), and neighbouring pairs."""
+    unigrams: list[str] = []
+    extra: list[str] = []
+    for i, w in enumerate(words):
+        kind = kinds.get(i)
+        if kind:
+            token = "@" + kind
+            if unigrams and unigrams[-1] == token:
+                continue  # "Solrosens förskola" is one name
+            unigrams.append(token)
+            continue
+        unigrams.append(stem(w))
+        extra.extend(sorted({"=" + spec.text for spec in _specs_with_typos(w)} - {"=" + w}))
+    pairs = [f"{a}_{b}" for a, b in zip(["^", *unigrams], unigrams)]
+    return unigrams + extra + pairs
 
 
 def _choose_intent(

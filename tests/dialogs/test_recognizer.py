@@ -413,3 +413,20 @@ def test_when_with_a_period_asks_for_its_deadline():
     r = recognize("när är T2?", VOCABULARY)
     assert (r.intent, r.period) == (Intent.DEADLINE, "T2")
     assert recognize("när går bussen", VOCABULARY).intent is Intent.UNKNOWN
+
+
+def test_the_learnt_phrasings_are_built_from_the_labelled_set():
+    from build_intent_examples import examples_text
+
+    from dialogs.intent_model import EXAMPLES
+
+    assert EXAMPLES.read_text(encoding="utf-8") == examples_text(), (
+        "run .venv/bin/python tests/dialogs/build_intent_examples.py"
+    )
+
+
+def test_without_a_cue_the_learnt_phrasings_answer_but_not_for_small_talk():
+    # no pattern knows "svårt att klara" or "tappat", the labelled phrasings about goals do
+    assert recognize("vilka mål har vi svårt att klara", VOCABULARY).intent is Intent.BEHIND
+    for text in ("vad är klockan", "vilken dag är det idag", "när går bussen", "jag gillar katter"):
+        assert recognize(text, VOCABULARY).intent is Intent.UNKNOWN
