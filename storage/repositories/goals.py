@@ -6,12 +6,15 @@ goal), so a list of 500 goals costs four statements, the same as a single goal.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Integer, Row, String, Table, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -27,6 +30,7 @@ from goals.model import (
 )
 from goals.ports import GoalRepository
 from storage.models import ActivityRow, ExpectedResultRow, GoalAreaRow, GoalRow, IndicatorRow
+from storage.hot_sql import HotQuery
 from storage.repositories._sql import one_of
 
 GOALS = GoalRow.__table__
@@ -208,6 +212,20 @@ _CHILDREN = (
 )
 
 
+@functools.cache
+def _headlines_query(dialect: str) -> HotQuery:
+    """Goals of the owners valid in a year, without children ("mina mål", every
+    time): built once per dialect. The owner ids are one parameter, as in `one_of`
+    (a PostgreSQL array; a JSON text on SQLite)."""
+    if dialect == "postgresql":
+        owned = GOALS.c.owner_id == any_(bindparam("owner_ids", type_=ARRAY(Integer)))
+    else:
+        listed = func.json_each(bindparam("owner_ids", type_=String)).table_valued("value")
+        owned = GOALS.c.owner_id.in_(select(listed.c.value))
+    in_year = (GOALS.c.valid_from <= bindparam("year", type_=Integer)) & (GOALS.c.valid_to >= bindparam("year", type_=Integer))
+    return HotQuery(select(*GOAL_COLUMNS).where(owned & in_year).order_by(GOALS.c.owner_id, GOALS.c.number))
+
+
 class SqlGoalRepository(GoalRepository):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -282,9 +300,11 @@ class SqlGoalRepository(GoalRepository):
     async def headlines_for_owners(self, owner_ids: Sequence[int], year: int) -> list[Goal]:
         if not owner_ids:
             return []
-        where = one_of(self.session, GOALS.c.owner_id, owner_ids) & (GOALS.c.valid_from <= year) & (GOALS.c.valid_to >= year)
-        statement = select(*GOAL_COLUMNS).where(where).order_by(GOALS.c.owner_id, GOALS.c.number)
-        return [to_goal(row) for row in (await self.session.execute(statement)).all()]
+        ids = [int(owner_id) for owner_id in owner_ids]
+        dialect = self.session.get_bind().dialect.name
+        owners = ids if dialect == "postgresql" else json.dumps(ids)
+        rows = await _headlines_query(dialect).rows(self.session, owner_ids=owners, year=year)
+        return [to_goal(row) for row in rows]
 
     async def children_of(self, goal_id: int) -> list[Goal]:
         return await load_goals(self.session, GOALS.c.parent_id == goal_id, order_by=(GOALS.c.owner_id, GOALS.c.number))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, insert, select, update
+import functools
+
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from goals.errors import NotFound
 from goals.model import Period
 from goals.ports import PeriodRepository
+from storage.hot_sql import HotQuery
 from storage.models import PeriodRow
 
 _T = PeriodRow.__table__
@@ -36,6 +39,12 @@ def to_period(row: Row) -> Period:
         is_open=bool(row.is_open),
         is_year_end=bool(row.is_year_end),
     )
+
+
+@functools.cache
+def _root_periods() -> HotQuery:
+    # Asked on every "mina mål" (and every reporting turn): built once, see storage/hot_sql.py.
+    return HotQuery(select(*COLUMNS).where(_T.c.root_id == bindparam("root_id")).order_by(_T.c.start, _T.c.end, _T.c.id))
 
 
 def _values(period: Period) -> dict:
@@ -70,6 +79,8 @@ class SqlPeriodRepository(PeriodRepository):
         return period
 
     async def for_root(self, root_id: int, year: int | None = None) -> list[Period]:
+        if year is None:
+            return [to_period(row) for row in await _root_periods().rows(self.session, root_id=root_id)]
         statement = select(*COLUMNS).where(_T.c.root_id == root_id)
         if year is not None:
             statement = statement.where(_T.c.year == year)
