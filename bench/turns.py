@@ -157,6 +157,12 @@ class Result:
     latencies: list[float]
     errors: int
 
+    def plus(self, other: Result) -> Result:
+        return Result(
+            bot=self.bot, users=self.users, turns=self.turns + other.turns, seconds=self.seconds + other.seconds,
+            latencies=self.latencies + other.latencies, errors=self.errors + other.errors,
+        )
+
     @property
     def rate(self) -> float:
         return self.turns / self.seconds
@@ -181,6 +187,7 @@ async def run_load(
     users: list[str],
     seconds: float,
     text: str = TEXT,
+    warm_up: float = 1.0,
 ) -> Result:
     latencies: list[float] = []
     errors = 0
@@ -200,7 +207,8 @@ async def run_load(
                 errors += 1
 
     # Warm-up: caches, connection pools, SQLite pages.
-    await asyncio.gather(*(user(aad, time.perf_counter() + 1.0) for aad in users))
+    if warm_up > 0:
+        await asyncio.gather(*(user(aad, time.perf_counter() + warm_up) for aad in users))
     latencies.clear()
     started = time.perf_counter()
     await asyncio.gather(*(user(aad, started + seconds) for aad in users))
@@ -223,22 +231,26 @@ async def cpu_per_turn(
     connector_url: str,
     turns: int,
     rounds: int = 3,
-) -> dict[str, float]:
-    """Milliseconds of bot-process CPU per sequential single-user turn, per row: the
-    rows alternate in `rounds` rounds (so a change of machine load hits all alike)
-    and the median round counts."""
+) -> dict[str, tuple[float, float]]:
+    """Milliseconds of CPU per sequential single-user turn, per row: (the bot process,
+    the harness: fake connector + this load generator). The rows alternate in
+    `rounds` rounds (so a change of machine load hits all alike); the median round
+    counts."""
     per_round = max(1, turns // rounds)
-    samples: dict[str, list[float]] = {bot: [] for bot, _, _ in rows}
+    samples: dict[str, list[tuple[float, float]]] = {bot: [] for bot, _, _ in rows}
     aad = demo_user(1)
     for _ in range(rounds):
         for bot, target, text in rows:
             before = process_cpu_seconds(pids[target])
+            harness_before = process_cpu_seconds(pids["connector"]) + time.process_time()
             for _ in range(per_round):
                 activity = message(text, service_url=connector_url, user=aad, activity_id=uuid.uuid4().hex)
                 async with session.post(targets[target], json=activity) as response:
                     await response.read()
                     assert response.status in (200, 201), (bot, response.status)
-            samples[bot].append((process_cpu_seconds(pids[target]) - before) * 1000 / per_round)
+            bot_ms = (process_cpu_seconds(pids[target]) - before) * 1000 / per_round
+            harness_ms = (process_cpu_seconds(pids["connector"]) + time.process_time() - harness_before) * 1000 / per_round
+            samples[bot].append((bot_ms, harness_ms))
     return {bot: sorted(values)[len(values) // 2] for bot, values in samples.items()}
 
 
@@ -278,21 +290,31 @@ async def main_async(args: argparse.Namespace) -> list[Result]:
                 await _check_answers(session, targets, connector_url)
                 rows = [row for row in ROWS if row[0] in args.bots.split(",")]
                 for users in user_counts if args.seconds > 0 else ():
-                    for bot, target, text in rows:
-                        result = await run_load(
-                            session, bot=bot, url=targets[target], connector_url=connector_url,
-                            users=demo_people(users), seconds=args.seconds, text=text,
-                        )
+                    # The rows take turns in slices of about --slice-seconds, so a change in
+                    # the machine's load (other people's test runs) hits every row alike.
+                    # A slice stays long against the 50-user latency (≈1 s): each slice
+                    # ends by waiting for the turns in flight.
+                    slices = max(1, round(args.seconds / args.slice_seconds))
+                    merged: dict[str, Result] = {}
+                    for slice_number in range(slices):
+                        for bot, target, text in rows:
+                            part = await run_load(
+                                session, bot=bot, url=targets[target], connector_url=connector_url,
+                                users=demo_people(users), seconds=args.seconds / slices, text=text,
+                                warm_up=1.0 if slice_number == 0 else 0.0,
+                            )
+                            merged[bot] = part if bot not in merged else merged[bot].plus(part)
+                    for result in merged.values():
                         print(result.line(), flush=True)
                         results.append(result)
                 if args.cpu_turns:
-                    pids = {"malkoll": processes[1].pid, "echo": processes[2].pid}
+                    pids = {"connector": processes[0].pid, "malkoll": processes[1].pid, "echo": processes[2].pid}
                     cpu = await cpu_per_turn(
                         session, rows=rows, targets=targets, pids=pids,
                         connector_url=connector_url, turns=args.cpu_turns,
                     )
-                    for bot, ms in cpu.items():
-                        print(f"{bot:15} CPU per turn (bot process) {ms:6.1f} ms", flush=True)
+                    for bot, (ms, harness_ms) in cpu.items():
+                        print(f"{bot:15} CPU per turn: bot process {ms:6.1f} ms, harness (connector + load) {harness_ms:5.1f} ms", flush=True)
                 async with session.get(f"{connector_url}_stats") as response:
                     stats = await response.json()
                 print(f"connector received {stats['received']} replies", flush=True)
@@ -325,8 +347,9 @@ def main() -> None:
         _serve_malkoll(int(sys.argv[2]), sys.argv[3], sys.argv[4] or None)
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=8.0, help="measured time per bot and user count")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured time per bot and user count (0: throughput not measured)")
     parser.add_argument("--users", default="1,50", help="concurrent users, comma-separated")
+    parser.add_argument("--slice-seconds", type=float, default=5.0, help="the rows alternate in slices of about this long")
     parser.add_argument("--cpu-turns", type=int, default=300, help="sequential turns per bot for CPU per turn (0: skip)")
     parser.add_argument("--bots", default="malkoll,echo,malkoll-help", help="rows to run, comma-separated")
     parser.add_argument("--profile", default=None, help="write a cProfile of the Målkoll process to this file")
