@@ -104,6 +104,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("what does ... do", 0.9), ("var hittar", 1.0), ("where ... find", 1.0),
         ("vad betyder", 1.3), ("vad innebär", 1.3), ("what does ... mean", 1.3), ("what is meant", 1.3),
         ("vet inte hur", 1.1), ("do not know how", 1.1),
+        ("hur används", 1.0), ("how is this used", 1.0), ("denna tjänst", 0.8), ("this thing", 0.8),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
@@ -113,7 +114,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("börja om", 0.8), ("start over", 0.8), ("visa val", 1.0), ("home", 0.6),
     ),
     Intent.GREETING: (
-        ("hej*", 0.8), ("hejsan", 0.8), ("hallå", 0.8), ("tjen*", 0.8),
+        ("hej*", 0.8), ("hejsan", 0.8), ("hallå*", 0.8), ("tjen*", 0.8),
         ("tjabba", 0.8), ("tja", 0.7), ("god morgon", 0.8), ("god dag", 0.8),
         ("godmorgon", 0.8), ("hello", 0.8), ("hi", 0.7), ("hey", 0.7),
         ("good morning", 0.8), ("good afternoon", 0.8), ("hur mår du", 1.1),
@@ -134,6 +135,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("redovis*", 0.8), ("registrer*", 0.7), ("mata in", 0.9), ("lägg* in", 0.8),
         ("svara på ... uppföljning*", 1.0),
         ("rapport", 0.6), ("rapporten", 0.6), ("påbörja*", 0.9), ("börja*", 0.7), ("starta", 0.7),
+        ("dags ... uppföljning*", 1.0), ("dags ... rapport*", 1.0), ("formulär*", 0.9),
+        ("file my", 0.9), ("file ... return", 1.0), ("underlag*", 0.6),
     ),
     Intent.CONTINUE: (
         ("fortsätt*", 1.0), ("gå vidare", 0.9), ("continue", 1.0), ("resume", 1.0),
@@ -141,6 +144,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("där vi slutade", 0.9), ("där vi var", 0.9), ("where i left", 0.9), ("carry on", 0.9),
         ("kör vidare", 1.0), ("kör på", 0.9), ("vidare", 0.7), ("go on", 1.0), ("keep going", 1.0),
         ("återuppta*", 1.0), ("ta vid", 0.9), ("pick up", 0.8), ("nästa fråga", 0.8),
+        ("carry on with", 1.0),
         ("tillbaka till ... rapport*", 1.1), ("tillbaka till ... uppföljning*", 1.1),
         ("back to ... report*", 1.1), ("back to ... follow up", 1.1),
     ),
@@ -152,6 +156,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("nej tack", 0.8), ("no thanks", 0.8), ("ångrar", 0.9),
         ("ångra*", 0.9), ("stäng", 0.9), ("close", 0.8), ("det räcker", 0.9), ("räcker det", 0.9), ("hoppa ur", 1.0),
         ("vill inte", 1.05), ("do not want", 1.05), ("lägg ner", 0.9),
+        ("scrap", 1.0), ("drop it", 1.0), ("utan att spara", 1.1),
     ),
     Intent.EDIT: (
         ("ändr*", 1.0), ("rätta*", 0.9), ("korriger*", 1.0), ("edit", 1.0),
@@ -191,6 +196,10 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("suger", 1.0), ("kass*", 1.0), ("inte funkar", 0.9), ("bakåt", 1.0), ("backwards", 1.0),
         ("försämr*", 1.0), ("tappa*", 0.9),
         ("fail*", 1.1), ("misslyck*", 1.0), ("negativ*", 0.9), ("svår*", 0.9),
+        # a main clause puts "inte" after the verb: "vi når inte", "det håller inte"
+        ("når ... inte", 1.0), ("nådde ... inte", 1.1), ("nått ... inte", 1.1), ("håll* inte", 1.0),
+        ("lyckas ... inte", 1.0), ("uppnå* ... inte", 1.1), ("går ... inte ... bra", 1.1),
+        ("off course", 1.2), ("shaky", 1.0), ("struggl*", 1.0), ("concern*", 0.9),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -221,6 +230,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("got left", 1.1), ("what is left", 1.1), ("vad är kvar", 1.1), ("vad finns kvar", 1.1),
         ("kvar", 0.8),
         ("något mer", 1.0), ("anything else", 1.0), ("göra ... mer", 0.9),
+        ("måste jag göra", 1.1), ("behöver jag göra", 1.1), ("must i do", 1.1),
     ),
     Intent.DEADLINE: (
         ("deadline*", 1.2), ("sista dag*", 1.2), ("sista datum", 1.2), ("när ska", 1.0),
@@ -274,6 +284,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("ändrats", 1.1), ("changing", 1.0), ("utfall*", 0.9), ("outcome*", 0.8),
         ("numbers", 0.8), ("figures", 0.8), ("blivit", 0.8), ("fler", 0.6), ("färre", 0.6),
         ("högre", 0.7), ("lägre", 0.7),
+        ("bättre eller sämre", 1.2), ("better or worse", 1.2), ("än i fjol", 1.0),
+        ("än ... förra", 1.0), ("compared to", 1.0),
     ),
     Intent.SUMMARY: (
         ("sammanfatt*", 1.2), ("sammanställ*", 1.1), ("summary", 1.2), ("summari*", 1.2),
@@ -281,6 +293,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("summer*", 1.1), ("överblick ... avdelning*", 1.2), ("overview ... department", 1.2),
         ("helhetsbild*", 1.1), ("totalbild*", 1.1), ("övergripande", 0.9), ("big picture", 1.0),
         ("sum up", 1.1), ("recap", 1.0), ("summering*", 1.2),
+        ("läget ... avdelning*", 1.1), ("rapport om läget", 1.2),
     ),
     Intent.LINK_CHANNEL: (
         ("koppla ... kanal*", 1.4), ("kanal* ... till", 1.2), ("anslut ... kanal*", 1.4),
@@ -294,6 +307,10 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("som fil", 0.9), ("få ut", 0.7),
         ("spara ... fil", 0.9), ("skriv ut", 0.7), ("print", 0.7), ("as a file", 0.9),
     ),
+    Intent.UNKNOWN: (
+        ("tack för hjälpen", 1.3), ("thanks for the help", 1.3), ("tack för", 1.0),
+        ("thanks for", 1.0), ("thank you", 1.0), ("det var allt", 1.1), ("that is all", 1.1),
+    ),
     Intent.SNOOZE: (
         ("påminn", 1.3), ("påminna", 1.3), ("påminn mig", 1.3), ("påminnelse*", 0.7), ("skjut upp", 1.3), ("snooz*", 1.3), ("remind*", 1.2),
         ("inte ... nu", 0.9), ("not now", 0.9), ("senare", 0.5), ("later", 0.5),
@@ -302,6 +319,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("fråga ... senare", 1.1), ("ask ... later", 1.1), ("ping me", 1.0),
         ("inte idag", 0.9), ("not today", 0.9), ("inte tid", 1.0), ("no time", 1.0),
         ("upptagen", 0.9), ("busy", 0.9), ("skjut fram", 1.3), ("postpone", 1.2), ("vänta", 0.7),
+        ("nudge", 1.1),
     ),
 }
 
@@ -309,7 +327,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
 # negated ("har ännu inte lämnat in"), "left to report" after "kvar" and a deadline after
 # "datum"; listing them once keeps the four intents in step when a synonym is added.
 _REPORT_VERBS = (
-    "rapport*", "redovis*", "lämna* in", "lämna* ... uppföljning*", "lämna* ... rapport*",
+    "rapport*", "redovis*", "inkomm*", "lämna* in", "lämna* ... uppföljning*", "lämna* ... rapport*",
     "skicka* in", "fyll* i", "följ* upp", "report*", "submit*", "fill* in", "hand* in", "turn* in",
 )
 
@@ -673,6 +691,7 @@ _GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
         ("energy", "energi"), ("falls", "fallolyckor"), ("digitalisation", "digitalisering"),
         ("digitalization", "digitalisering"), ("economy", "ekonomi"),
         ("participation", "delaktighet"), ("north", "norr"), ("south", "söder"),
+        ("nord", "norr"), ("syd", "söder"), ("väst", "väster"), ("öst", "öster"),
         ("west", "väster"), ("east", "öster"), ("family centre", "familjecentralen"),
         ("children", "barn"), ("safe", "trygga"), ("relatives", "anhöriga"),
     )
@@ -716,6 +735,7 @@ class _Candidate:
     score: float  # sum over matched words of quality x distinctiveness
     coverage: float  # share of the name's weight that was matched
     positions: frozenset[int]
+    quality: float = 1.0  # how closely the matched words match (1 = as written, 0.8 = a prefix)
 
 
 class _NameIndex:
@@ -789,9 +809,11 @@ class _NameIndex:
                 continue
             total = sum(self.weight[w] for w in self.words_of[entity_id])
             score = sum(self.weight[w] * q for w, (q, _) in per.items())
-            coverage = sum(self.weight[w] for w in per) / total if total else 0.0
+            matched = sum(self.weight[w] for w in per)
+            coverage = matched / total if total else 0.0
             positions = frozenset(p for _, p in per.values())
-            result.append(_Candidate(self.kind, entity_id, score, coverage, positions))
+            quality = score / matched if matched else 0.0
+            result.append(_Candidate(self.kind, entity_id, score, coverage, positions, quality))
         if not result:
             return []
         best = max(c.score for c in result)
@@ -905,8 +927,16 @@ def _without_unknown_names(
     förskola" or "Tallbackens skola" the place is unknown, and "förskola" alone must not
     make it a goal about preschools or Björkhagens skola."""
     taken = set().union(*(c.positions for c in accepted)) if accepted else set()
+    # words of a name matched in full: "verksamheten" in "hur mår verksamheten på Daglig
+    # verksamhet Väster" is that unit's word, not goal 4's ("… av verksamheten")
+    named = {stem(words[p]) for c in accepted if len(c.positions) >= 2 for p in c.positions}
     kept = []
     for c in accepted:
+        word = stem(words[min(c.positions)])
+        if len(c.positions) == 1 and c.coverage < 0.5 and any(
+            len(word) >= 5 and len(n) >= 5 and (word.startswith(n) or n.startswith(word)) for n in named
+        ) and not any(c.positions <= other.positions for other in accepted if other is not c):
+            continue
         if len(c.positions) == 1 and c.coverage < 1.0:
             before = min(c.positions) - 1
             w = words[before] if before >= 0 else ""
@@ -1067,6 +1097,11 @@ def _wrapper(words: list[str]) -> frozenset[int]:
 
 
 _REPORTING = frozenset({Intent.REPORT, Intent.LEFT_TO_REPORT, Intent.NOT_REPORTED})
+_HELP_INTERJECTION = 1.0  # a question this clear after "hjälp," is what is asked
+
+
+def _without(scores: dict[str, tuple[float, set[int]]], label: str) -> dict[str, tuple[float, set[int]]]:
+    return {k: v for k, v in scores.items() if k != label}
 _COMMANDS = frozenset({Intent.REPORT, Intent.CANCEL, Intent.CONTINUE, Intent.EDIT})
 
 
@@ -1076,6 +1111,7 @@ def _reframe(
     frame: _Frame,
     words: list[str],
     names_unit: bool,
+    names_period: bool = False,
 ) -> str:
     """The intent a cue stands for in this kind of sentence."""
     others = sorted(
@@ -1085,10 +1121,13 @@ def _reframe(
     used = scores[label][1]
     if label == Intent.GREETING and runner_up and not used & scores[runner_up][1]:
         # "God morgon! Hur ligger vi till med mål 6?": the greeting opens the question
-        return _reframe(runner_up, {k: v for k, v in scores.items() if k != label}, frame, words, names_unit)
-    if label == Intent.HELP and runner_up and used <= frame.wrapper:
-        # "kan du hjälpa mig att se vilka mål…", "hur gör jag för att exportera…"
-        return _reframe(runner_up, {k: v for k, v in scores.items() if k != label}, frame, words, names_unit)
+        return _reframe(runner_up, _without(scores, label), frame, words, names_unit, names_period)
+    if label == Intent.HELP and runner_up and (
+        used <= frame.wrapper or (len(used) == 1 and min(used) == 0 and others[0][0] >= _HELP_INTERJECTION)
+    ):
+        # "kan du hjälpa mig att se vilka mål…", "hur gör jag för att exportera…", and a cry
+        # for help before the question: "hjälp, vad måste jag göra innan fredag?"
+        return _reframe(runner_up, _without(scores, label), frame, words, names_unit, names_period)
     if label == Intent.REPORT and frame.manner and not frame.wrapper:
         return Intent.HELP  # "hur rapporterar jag?"
     if label == Intent.REPORT and frame.question:
@@ -1105,8 +1144,8 @@ def _reframe(
         return Intent.LEFT_TO_REPORT  # "vad har jag inte lämnat in"
     if label == Intent.LEFT_TO_REPORT and frame.group and not frame.self_:
         return Intent.NOT_REPORTED  # "vilka enheter har kvar att rapportera"
-    if label == Intent.BEHIND and frame.group and any(k in scores for k in _REPORTING):
-        return Intent.NOT_REPORTED  # "vilka chefer ligger efter med uppföljningen"
+    if label == Intent.BEHIND and frame.group and (any(k in scores for k in _REPORTING) or names_period):
+        return Intent.NOT_REPORTED  # "vilka chefer ligger efter med uppföljningen", "… med T2"
     if label == Intent.DEADLINE and Intent.LEFT_TO_REPORT in scores:
         # "vad återstår innan deadline": the deadline is when, what is left is asked
         if all(i > 0 and words[i - 1] in _BEFORE for i in used):
@@ -1197,25 +1236,20 @@ def _recognize(
     # about the user's own goals
     status_cue = scores.get(_STATUS, (0.0, set()))[1]
     unknown_name = bool(status_cue) and any(i > max(status_cue) for i in unexplained_at)
+    cue_decided = any(score >= _UNKNOWN_BELOW for score, _ in scores.values())
+    guessed = None
+    if not cue_decided and unexplained and len(words) <= _MODEL_MAX_WORDS:
+        # No cue decided but there is more than names: the phrasings learnt from the labelled
+        # set may know the other words ("vilka indikatorer når … målvärdet på Lindens")
+        guessed = _model_guess(_model_tokens(words, _kinds(accepted, period_positions, number_positions)))
     intent, score = _choose_intent(
         scores, frame, words, goal_tuple, unit_ids, indicator_ids, bool(numbers),
         unknown_name=unknown_name, unexplained=unexplained, period=period,
+        weak_names=bool(accepted) and all(c.coverage < 0.5 and c.quality < 0.9 for c in accepted),
     )
-    tokens: list[str] = []
-    if want_tokens or (intent is Intent.UNKNOWN and len(words) <= _MODEL_MAX_WORDS):
-        kinds = {i: "period" for i in period_positions} | {i: "goal" for i in number_positions}
-        for c in accepted:
-            kinds.update((i, c.kind) for i in c.positions)
-        tokens = _model_tokens(words, kinds)
-    if intent is Intent.UNKNOWN and len(words) <= _MODEL_MAX_WORDS:
-        # No cue decided: the phrasings learnt from the labelled set may still know the words
-        guess = intent_model().guess(tokens)
-        # "vad är klockan" shares only "vad är" with the questions: function words do not count
-        content = guess and {t for t in guess.known if t not in _QUESTION_STOPWORDS and t not in _OPENING_WORDS}
-        if guess and guess.label != Intent.UNKNOWN and guess.probability >= _MODEL_SURE and (
-            len(content) >= _MODEL_KNOWN
-        ):
-            intent, score = Intent(guess.label), _MODEL_SCORE
+    if guessed is not None:
+        intent, score = guessed, _MODEL_SCORE
+    tokens = _model_tokens(words, _kinds(accepted, period_positions, number_positions)) if want_tokens else []
     if intent is Intent.UNKNOWN and not scores:
         # names among words that say nothing else are not a question about those names
         unit_ids = indicator_ids = goal_tuple = ()
@@ -1244,6 +1278,23 @@ _MODEL_MAX_WORDS = 25  # longer text is an analysis being written, not a questio
 _MODEL_SURE = 0.8
 _MODEL_KNOWN = 2  # content words the model has seen, besides names
 _MODEL_SCORE = 0.55  # below main_dialog's bar for "a clear question" while reporting
+
+
+def _kinds(accepted: list[_Candidate], period_positions: set[int], number_positions: set[int]) -> dict[int, str]:
+    kinds = {i: "period" for i in period_positions} | {i: "goal" for i in number_positions}
+    for c in accepted:
+        kinds.update((i, c.kind) for i in c.positions)
+    return kinds
+
+
+def _model_guess(tokens: list[str]) -> Intent | None:
+    """The learnt model's intent, when it is sure and knows enough of the words."""
+    guess = intent_model().guess(tokens)
+    if guess is None or guess.label == Intent.UNKNOWN or guess.probability < _MODEL_SURE:
+        return None
+    # "vad är klockan" shares only "vad är" with the questions: function words do not count
+    content = {t for t in guess.known if t not in _QUESTION_STOPWORDS and t not in _OPENING_WORDS}
+    return Intent(guess.label) if len(content) >= _MODEL_KNOWN else None
 
 
 def _model_tokens(words: list[str], kinds: dict[int, str]) -> list[str]:
@@ -1277,26 +1328,29 @@ def _choose_intent(
     unknown_name: bool,
     unexplained: int,
     period: str | None,
+    weak_names: bool,
 ) -> tuple[Intent, float]:
     has_goal = bool(goal_ids) or numbered_goal
     ranked = sorted(((s, label) for label, (s, _) in scores.items()), reverse=True)
     if (not ranked or ranked[0][0] < _UNKNOWN_BELOW) and frame.when and period:
         return Intent.DEADLINE, 0.6  # "när är T2?", "when's the interim report"
     if not ranked or ranked[0][0] < _UNKNOWN_BELOW:
-        # only a name: "Solrosens förskola", "mål 7", "andel nöjda brukare"; not a name
-        # among other words nothing explains ("kan du skicka fakturan till ekonomi")
-        if unexplained >= _NAME_ONLY_UNEXPLAINED:
+        # only a name: "Solrosens förskola", "mål 7", "andel nöjda brukare"; or a question
+        # about one ("hur många fallolyckor hade Ekbacken i T1?"). Not a name among other
+        # words nothing explains ("kan du skicka fakturan till ekonomi"), nor a name that is
+        # only brushed ("meningen" is not "Fler unga ska ha en meningsfull fritid").
+        if weak_names or (unexplained >= _NAME_ONLY_UNEXPLAINED and not frame.question):
             return Intent.UNKNOWN, 1.0 - (ranked[0][0] if ranked else 0.0)
         if has_goal:
             return Intent.GOAL_STATUS, 0.6
+        if indicator_ids:
+            return Intent.TREND, 0.6  # "andel trygga barn Solrosen": the indicator at the unit
         if unit_ids:
             return Intent.UNIT_STATUS, 0.6
-        if indicator_ids:
-            return Intent.TREND, 0.6
         return Intent.UNKNOWN, 1.0 - (ranked[0][0] if ranked else 0.0)
     best, label = ranked[0]
     confidence = min(1.0, best / _FULL_SCORE)
-    label = _reframe(label, scores, frame, words, bool(unit_ids))
+    label = _reframe(label, scores, frame, words, bool(unit_ids), period is not None)
     if label == _STATUS:
         if has_goal:
             return Intent.GOAL_STATUS, confidence

@@ -430,3 +430,18 @@ def test_without_a_cue_the_learnt_phrasings_answer_but_not_for_small_talk():
     assert recognize("vilka mål har vi svårt att klara", VOCABULARY).intent is Intent.BEHIND
     for text in ("vad är klockan", "vilken dag är det idag", "när går bussen", "jag gillar katter"):
         assert recognize(text, VOCABULARY).intent is Intent.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("vilka mål når vi inte", Intent.BEHIND),  # main clause: "inte" after the verb
+        ("hjälp, vad måste jag göra innan fredag?", Intent.LEFT_TO_REPORT),  # a cry, then the ask
+        ("tack för hjälpen, det var allt", Intent.UNKNOWN),  # thanks, not a request for help
+        ("vad är meningen med livet", Intent.UNKNOWN),  # "meningen" only brushes goal 5's name
+        ("andel trygga barn Solrosen", Intent.TREND),  # an indicator at a unit
+        ("hur många fallolyckor hade Ekbackens äldreboende i T1", Intent.TREND),
+    ],
+)
+def test_word_order_interjections_thanks_and_bare_names(text, intent):
+    assert recognize(text, VOCABULARY).intent is intent
