@@ -122,6 +122,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("god eftermiddag", 0.8), ("god afton", 0.8), ("morning", 0.7), ("afternoon", 0.7),
         ("evening", 0.7), ("morsning", 0.8), ("good day", 0.8),
         ("morrn", 0.8), ("mornin", 0.7), ("hiya", 0.7), ("howdy", 0.7), ("greetings", 0.7),
+        ("god förmiddag", 0.8), ("god natt", 0.8),
         ("yo", 0.6), ("tjenixen", 0.8), ("hallåj", 0.8),
     ),
     Intent.REPORT: (
@@ -145,6 +146,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("kör vidare", 1.0), ("kör på", 0.9), ("vidare", 0.7), ("go on", 1.0), ("keep going", 1.0),
         ("återuppta*", 1.0), ("ta vid", 0.9), ("pick up", 0.8), ("nästa fråga", 0.8),
         ("carry on with", 1.0),
+        ("tillbaka ... rapport*", 1.1), ("tillbaka ... uppföljning*", 1.1), ("hoppa tillbaka", 1.0),
         ("tillbaka till ... rapport*", 1.1), ("tillbaka till ... uppföljning*", 1.1),
         ("back to ... report*", 1.1), ("back to ... follow up", 1.1),
     ),
@@ -157,6 +159,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("ångra*", 0.9), ("stäng", 0.9), ("close", 0.8), ("det räcker", 0.9), ("räcker det", 0.9), ("hoppa ur", 1.0),
         ("vill inte", 1.05), ("do not want", 1.05), ("lägg ner", 0.9),
         ("scrap", 1.0), ("drop it", 1.0), ("utan att spara", 1.1),
+        ("kill", 0.9),
     ),
     Intent.EDIT: (
         ("ändr*", 1.0), ("rätta*", 0.9), ("korriger*", 1.0), ("edit", 1.0),
@@ -200,6 +203,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("når ... inte", 1.0), ("nådde ... inte", 1.1), ("nått ... inte", 1.1), ("håll* inte", 1.0),
         ("lyckas ... inte", 1.0), ("uppnå* ... inte", 1.1), ("går ... inte ... bra", 1.1),
         ("off course", 1.2), ("shaky", 1.0), ("struggl*", 1.0), ("concern*", 0.9),
+        ("missa*", 0.9), ("mot ... målvärde*", 0.9), ("off target", 1.2),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -215,6 +219,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("what is happening", 0.9), ("going with", 0.8),
         ("how did", 0.9), ("how ... do", 0.6),
         ("redovis* status*", 1.3), ("redovis* ... läget", 1.2),
+        ("rätt spår", 1.0), ("på spår", 0.9),
     ),
     Intent.LEFT_TO_REPORT: (
         ("kvar ... rapporter*", 1.3), ("har jag kvar", 1.2), ("jag kvar", 1.1),
@@ -231,6 +236,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("kvar", 0.8),
         ("något mer", 1.0), ("anything else", 1.0), ("göra ... mer", 0.9),
         ("måste jag göra", 1.1), ("behöver jag göra", 1.1), ("must i do", 1.1),
+        ("overdue", 1.0), ("är jag färdig", 1.1), ("färdig* med allt", 1.2), ("färdig* med", 0.9),
     ),
     Intent.DEADLINE: (
         ("deadline*", 1.2), ("sista dag*", 1.2), ("sista datum", 1.2), ("när ska", 1.0),
@@ -247,6 +253,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("sista ... inlämn*", 1.2), ("tidsplan*", 1.0), ("timetable", 1.0), ("cut off", 1.1),
         ("cutoff", 1.1), ("closing date", 1.2), ("vilken dag ... rapporter*", 1.2),
         ("tiden ut", 1.2), ("löper ut", 1.2), ("expire*", 1.1), ("går ut", 1.0),
+        ("dedlajn*", 1.2), ("vara färdig", 1.0),
     ),
     Intent.NOT_REPORTED: (
         ("enhet* ... inte rapporter*", 1.4), ("vem har inte", 1.3), ("vilka har inte", 1.3),
@@ -294,6 +301,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("helhetsbild*", 1.1), ("totalbild*", 1.1), ("övergripande", 0.9), ("big picture", 1.0),
         ("sum up", 1.1), ("recap", 1.0), ("summering*", 1.2),
         ("läget ... avdelning*", 1.1), ("rapport om läget", 1.2),
+        ("per enhet", 1.0), ("per unit", 1.0),
     ),
     Intent.LINK_CHANNEL: (
         ("koppla ... kanal*", 1.4), ("kanal* ... till", 1.2), ("anslut ... kanal*", 1.4),
@@ -337,6 +345,7 @@ def _with_report_verbs(
 ) -> dict[str, tuple[tuple[str, float], ...]]:
     derived: dict[str, list[tuple[str, float]]] = {}
     for verb in _REPORT_VERBS:
+        derived.setdefault(Intent.REPORT, []).append((verb, 0.8))
         for negation in ("inte", "ej", "not"):
             derived.setdefault(Intent.NOT_REPORTED, []).append((f"{negation} ... {verb}", 1.0))
         derived.setdefault(Intent.LEFT_TO_REPORT, []).append((f"kvar ... {verb}", 1.3))
@@ -692,6 +701,8 @@ _GLOSSARY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
         ("digitalization", "digitalisering"), ("economy", "ekonomi"),
         ("participation", "delaktighet"), ("north", "norr"), ("south", "söder"),
         ("nord", "norr"), ("syd", "söder"), ("väst", "väster"), ("öst", "öster"),
+        # everyday Swedish for places
+        ("bibblan", "biblioteket"), ("dagis", "förskola"), ("dagiset", "förskolan"),
         ("west", "väster"), ("east", "öster"), ("family centre", "familjecentralen"),
         ("children", "barn"), ("safe", "trygga"), ("relatives", "anhöriga"),
     )
@@ -720,7 +731,8 @@ _QUESTION_STOPWORDS = frozenset(
         "uppfoljning uppfoljningen rapport rapporten report period tertial ar aret year "
         "status trend trenden indikator indikatorn indicator vardet value "
         "inte ej not no ja nej yes tack please pls kan can idag nu just da egentligen "
-        "totalt generellt allmant overall today now really then over sedan since"
+        "totalt generellt allmant overall today now really then over sedan since "
+        "malvarde malvardet malvardena indikatorer aktiviteter alla all"
     ).split()
 )
 
@@ -784,7 +796,8 @@ class _NameIndex:
                 i += 1
             for k in range(4, len(word)):
                 if word[:k] in self.entities_with and k >= len(word) - 6:
-                    found.setdefault(word[:k], 0.8)
+                    # two letters more is an inflection ("sjukfrånvaron"), more a compound
+                    found.setdefault(word[:k], 1.0 if len(word) - k <= 2 else 0.8)
         if len(word) >= 5:
             for name_word, score, _ in process.extract(
                 word, self.sorted_words, scorer=fuzz.ratio, score_cutoff=84, limit=5
@@ -932,6 +945,12 @@ def _without_unknown_names(
     named = {stem(words[p]) for c in accepted if len(c.positions) >= 2 for p in c.positions}
     kept = []
     for c in accepted:
+        brushed = c.quality < 0.9 and not _goal_compound(words[min(c.positions)])
+        if brushed and len(c.positions) == 1 and (
+            c.coverage < 0.5 or any(o.kind == c.kind and o.quality >= 0.99 for o in accepted)
+        ):
+            # only brushed: "verksamhetsplanen" ~ "verksamheten"; "personalen" beside "sjukfrånvaron"
+            continue
         word = stem(words[min(c.positions)])
         if len(c.positions) == 1 and c.coverage < 0.5 and any(
             len(word) >= 5 and len(n) >= 5 and (word.startswith(n) or n.startswith(word)) for n in named
@@ -1001,6 +1020,7 @@ def _language(raw: str, words: list[str], entity_positions: set[int]) -> str:
 
 # Openings that carry no intent: greetings, the bot's name, politeness, modal verbs.
 _OPENING_WORDS = frozenset(
+    "need needs behover maste must "
     "hej hejsan halla hallo hi hey hello malkoll ok okej okay snalla please tack kan kunde "
     "skulle du ni can could would will you jag i vill want to like let us lat oss ska vi nu "
     "bara just och then so yes nej no well jo men ah yo".split()
@@ -1014,8 +1034,8 @@ _WHEN_WORDS = frozenset({"nar", "when"})
 _WH_WORDS = frozenset("vad vilka vilken vilket vem nar hur what which who when how".split())
 _NEGATIONS = frozenset({"inte", "ej", "not", "aldrig", "never"})
 _GROUP_WORDS = frozenset(
-    "units unit chefer cheferna managers everyone everybody vem who nagon anyone somebody "
-    "someone".split()
+    "units unit teams team chefer cheferna managers everyone everybody vem who nagon anyone "
+    "somebody someone".split()
 )
 _GOAL_NOUNS = frozenset({"mal", "malen", "malet", "goal", "goals", "uppfoljningar", "rapporter"})
 # "vilka har inte…" is about people, "vilka mål…" about goals
@@ -1098,6 +1118,15 @@ def _wrapper(words: list[str]) -> frozenset[int]:
 
 _REPORTING = frozenset({Intent.REPORT, Intent.LEFT_TO_REPORT, Intent.NOT_REPORTED})
 _HELP_INTERJECTION = 1.0  # a question this clear after "hjälp," is what is asked
+
+
+def _whole_scope(words: list[str]) -> bool:
+    """"alla enheter", "hela avdelningen", "all units": the department as a whole."""
+    return any(
+        (a in ("alla", "all") and (b.startswith("enhet") or b in ("units", "teams")))
+        or (a == "hela" and (b.startswith("avdelning") or b.startswith("forvaltning")))
+        for a, b in zip(words, words[1:])
+    )
 
 
 def _without(scores: dict[str, tuple[float, set[int]]], label: str) -> dict[str, tuple[float, set[int]]]:
@@ -1229,6 +1258,7 @@ def _recognize(
     unexplained_at = [
         i for i, w in enumerate(words)
         if i not in explained and stem(w) not in _QUESTION_STOPWORDS and w not in _OPENING_WORDS
+        and not _goal_compound(w)  # "nämndmålen": goals of a kind, not a name we do not know
     ]
     unexplained = len(unexplained_at)
     # "hur går det för Tussilagon" with no such unit in scope is still about a unit: the
@@ -1358,9 +1388,15 @@ def _choose_intent(
             return Intent.TREND, confidence  # "hur går det med sjukfrånvaron på Solängen"
         if unit_ids:
             return Intent.UNIT_STATUS, confidence
+        if _whole_scope(words):
+            return Intent.SUMMARY, confidence  # "hur går det för alla enheter"
         if unknown_name:
             return Intent.UNIT_STATUS, confidence
         return Intent.BEHIND, confidence
     if label == Intent.BEHIND and has_goal:
         return Intent.GOAL_STATUS, confidence  # "ligger mål 3 efter?"
+    if label == Intent.TREND and has_goal and not indicator_ids:
+        return Intent.GOAL_STATUS, confidence  # "how's goal 5 trending?": a goal has a status
+    if label == _STATUS and _whole_scope(words):
+        return Intent.SUMMARY, confidence
     return Intent(label), confidence

@@ -445,3 +445,22 @@ def test_without_a_cue_the_learnt_phrasings_answer_but_not_for_small_talk():
 )
 def test_word_order_interjections_thanks_and_bare_names(text, intent):
     assert recognize(text, VOCABULARY).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "units"),
+    [
+        ("hur går det för alla enheter", Intent.SUMMARY, ()),  # the department as a whole
+        ("hur går det med nämndmålen?", Intent.BEHIND, ()),  # goals of a kind, not an unknown name
+        ("How's goal 5 trending?", Intent.GOAL_STATUS, ()),  # a goal's trend is its status
+        ("trend besökare bibblan", Intent.TREND, ("Biblioteket Centrum",)),  # everyday words for places
+    ],
+)
+def test_scope_words_goal_kinds_and_everyday_place_names(text, intent, units):
+    r = recognize(text, VOCABULARY)
+    assert (r.intent, r.unit_ids) == (intent, tuple(sorted(UNIT_IDS[u] for u in units)))
+
+
+def test_an_inflected_name_beats_a_name_only_brushed():
+    r = recognize("personalen är sjuk hela tiden, hur ser sjukfrånvaron ut hos oss?", VOCABULARY)
+    assert r.indicator_ids == (INDICATOR_IDS["Sjukfrånvaro"],)
