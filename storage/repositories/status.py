@@ -3,24 +3,30 @@
 A fixed number of statements whatever the number of goals (see STATEMENTS):
 goals (with their owner's name and root, found by a recursive CTE), the three
 goal-child tables, periods, follow-ups, their indicator values and activity
-statuses. The owner ids travel once, as one bound parameter (a PostgreSQL array
-or a JSON text on SQLite, as in `_sql.one_of`); the later statements are bound to
-the goal ids the first one found, so the database never works the owner filter
-out again and PostgreSQL finds follow-ups by their (goal_id, period_id) index.
+statuses. Each id list travels as one text parameter (an int[] literal on
+PostgreSQL, a JSON array on SQLite; see `_Dialect.ids`), so the SQL text never
+changes with the list's length. The owner ids go to the first statement only;
+the later ones are bound to the goal ids it found, so the database never works
+the owner filter out again and PostgreSQL finds follow-ups by their
+(goal_id, period_id) index.
 
 On a department (~500 goals, ~2,900 follow-ups, ~3,900 indicator values) the
 read is dominated by per-row Python work, not by the database. So:
 
 - the SQL is written out per dialect once, at import time, and run on the
-  session's own driver connection (asyncpg / aiosqlite, same connection and
-  transaction as the rest of the unit of work): no statement construction, no
+  session's own driver connection (asyncpg / aiosqlite, the drivers
+  storage.session picks; the same connection and transaction as the rest of the
+  unit of work, so a reader sees its own unit's writes): no statement construction, no
   compile-cache lookup, and no SQLAlchemy Result/Row per row — rows come back as
   the driver's tuples/records and are unpacked directly. SQLite hands back dates
   as ISO text and booleans as 0/1; `_Dialect` says which conversions apply;
 - goals, their children, follow-ups and measurements are built by the fast
   constructors at the end of this module, which fill the slots directly instead of
   going through the frozen dataclass `__init__` (about half the cost; the objects
-  equal ones built the usual way).
+  equal ones built the usual way), after all rows are read, with the cyclic
+  garbage collector paused (see `snapshots`).
+
+Measured figures: bench/README.md, behind_query.py.
 """
 
 from __future__ import annotations
