@@ -24,6 +24,7 @@ from botbuilder.dialogs import Dialog
 
 from bot.excel.exporter import HEAD_ROLES, export_for_actor
 from dialogs.export_dialog import ExportDialog, ExportFile, FileConsent, UploadFailed
+from dialogs.texts import Texts
 from goals.access import Actor, scope_roots_in
 from goals.model import OrgNode, Period
 from goals.ports import Clock, UnitOfWork
@@ -47,11 +48,12 @@ class HeadExports:
         async with self._uow() as uow:
             return await scope_roots_in(uow, actor=actor, roles=HEAD_ROLES)
 
-    async def build(self, actor: Actor, period: Period) -> ExportFile:
+    async def build(self, actor: Actor, period: Period, language: str = "sv") -> ExportFile:
         tops = await self.tops(actor)
         with tempfile.TemporaryDirectory(prefix="malkoll-export-") as folder:
             out = Path(folder) / "export.xlsx"
-            rows = await export_for_actor(self._uow, actor=actor, kind=period.kind, year=period.year, out=out)
+            rows = await export_for_actor(self._uow, actor=actor, kind=period.kind, year=period.year, out=out,
+                                          texts=Texts(language))
             data = out.read_bytes()
         code = _UNSAFE_IN_NAME.sub("-", tops[0].code).strip("-") if tops else ""
         name = f"uppfoljning-{period.kind}-{period.year}" + (f"-{code}" if code else "") + ".xlsx"

@@ -74,8 +74,8 @@ class Exports(Protocol):
     async def tops(self, actor: Actor) -> list[OrgNode]:
         """The nodes whose subtrees the actor may export; empty when they may not."""
 
-    async def build(self, actor: Actor, period: Period) -> ExportFile:
-        """The workbook for the actor and period; PermissionDenied when not theirs."""
+    async def build(self, actor: Actor, period: Period, language: str = "sv") -> ExportFile:
+        """The workbook for the actor and period, headed in `language`; PermissionDenied when not theirs."""
 
 
 class UploadFailed(Exception):
@@ -236,7 +236,7 @@ class ExportDialog(Dialog):
             return
         period = choice.period
         try:
-            made = await self._exports.build(actor, period)
+            made = await self._exports.build(actor, period, texts.language)
         except PermissionDenied:
             await context.send_activity(texts.t("export.not_allowed"))
             return
@@ -363,7 +363,7 @@ class FileConsent:
         conversation's open dialog for a failed export."""
         try:
             try:
-                made = await self._exports.build(actor, period)
+                made = await self._exports.build(actor, period, texts.language)
             except PermissionDenied:
                 await context.send_activity(texts.t("export.not_allowed"))
                 return

@@ -4,7 +4,11 @@ that need nothing but the file itself.
 The Excel template (bot/excel/template.py) writes these sheets and headers; the
 importer reads the cells into `Sheet`s and calls `parse_plan`, which either gives
 a `Plan` or lists EVERY problem with sheet, row, column and what is wrong, so a
-staff unit can fix the whole file in one go. Codes are the natural keys: a unit
+staff unit can fix the whole file in one go. The sheet and header names here are
+the file format's own (Swedish) names; a template in another language is read back
+onto them by bot/excel. What is wrong is a catalog key and its parameters, not a
+sentence: goals/ cannot read the catalogs, so bot/excel/problems.py words it in the
+reader's language. Codes are the natural keys: a unit
 is matched by its code within the tenant, a goal by its code within its owner.
 Enum cells accept the Swedish word shown in the template's drop-down or the key.
 """
@@ -59,14 +63,24 @@ def swedish_word(value: StrEnum) -> str:
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    sheet: str
+    sheet: str  # the sheet's name in COLUMNS
     row: int
     column: str  # the column's letter, "" when the problem is the whole sheet
-    message: str
+    key: str  # under "excel.problem." in the catalogs
+    params: tuple[tuple[str, str], ...] = ()  # placeholder -> text, in the order given
+
+    @property
+    def values(self) -> dict[str, str]:
+        return dict(self.params)
 
     def __str__(self) -> str:
-        where = f"{self.sheet}!{self.column}{self.row}" if self.column else f"{self.sheet} rad {self.row}"
-        return f"{where}: {self.message}"
+        # For logs and test failures; people read bot/excel/problems.py's wording.
+        where = f"{self.sheet}!{self.column}{self.row}" if self.column else f"{self.sheet}:{self.row}"
+        return f"{where}: {self.key} {self.values}" if self.params else f"{where}: {self.key}"
+
+
+def problem(sheet: str, row: int, column: str, key: str, **params: object) -> Problem:
+    return Problem(sheet, row, column, key, tuple((name, str(value)) for name, value in params.items()))
 
 
 @dataclass(frozen=True)
@@ -175,9 +189,14 @@ class Plan:
 
 
 class PlanInvalid(Exception):
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    """Every problem of a file. `titles` maps a sheet's name in COLUMNS to the tab's
+    name in the file, so a problem points at the tab the person sees (an English
+    template's "Goals" for "Mål")."""
+
+    def __init__(self, problems: Sequence[Problem], titles: Mapping[str, str] | None = None) -> None:
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = sorted(problems)
+        self.titles = dict(titles or {})
 
 
 def column_letter(sheet: str, header: str) -> str:
@@ -194,8 +213,8 @@ class _Reader:
         # Problems name the column where the header really is, even if someone moved it.
         self.letters = {name: sheet.letters for name, sheet in sheets.items()}
 
-    def problem(self, sheet: str, row: int, header: str, message: str) -> None:
-        self.problems.append(Problem(sheet, row, self._letter(sheet, header) if header else "", message))
+    def problem(self, sheet: str, row: int, header: str, key: str, **params: object) -> None:
+        self.problems.append(problem(sheet, row, self._letter(sheet, header) if header else "", key, **params))
 
     def _letter(self, sheet: str, header: str) -> str:
         return self.letters.get(sheet, {}).get(header) or column_letter(sheet, header)
@@ -204,7 +223,7 @@ class _Reader:
         value = cells.get(header)
         text = "" if value is None else (str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)).strip()
         if required and not text:
-            self.problem(sheet, row, header, "värde saknas")
+            self.problem(sheet, row, header, "missing_value")
         return text
 
     def number(self, sheet: str, row: int, cells: Mapping[str, Any], header: str) -> float | None:
@@ -212,24 +231,24 @@ class _Reader:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, bool):
-            self.problem(sheet, row, header, f"inte ett tal: {value!r}")
+            self.problem(sheet, row, header, "not_a_number", value=value)
             return None
         if isinstance(value, int | float):
             return float(value)
         try:  # "12,5" as typed in a Swedish Excel that stored it as text
             return float(str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", "."))
         except ValueError:
-            self.problem(sheet, row, header, f"inte ett tal: {value!r}")
+            self.problem(sheet, row, header, "not_a_number", value=value)
             return None
 
     def year(self, sheet: str, row: int, cells: Mapping[str, Any], header: str) -> int | None:
         number = self.number(sheet, row, cells, header)
         if number is None:
             if not any(p.row == row and p.sheet == sheet and p.column == self._letter(sheet, header) for p in self.problems):
-                self.problem(sheet, row, header, "år saknas")
+                self.problem(sheet, row, header, "missing_year")
             return None
         if not number.is_integer() or not 2000 <= number <= 2100:
-            self.problem(sheet, row, header, f"inte ett årtal: {cells.get(header)!r}")
+            self.problem(sheet, row, header, "not_a_year", value=cells.get(header))
             return None
         return int(number)
 
@@ -241,12 +260,12 @@ class _Reader:
             return value
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.problem(sheet, row, header, "datum saknas")
+                self.problem(sheet, row, header, "missing_date")
             return None
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:
-            self.problem(sheet, row, header, f"inte ett datum (ÅÅÅÅ-MM-DD): {value!r}")
+            self.problem(sheet, row, header, "not_a_date", value=value)
             return None
 
     def choice(self, sheet: str, row: int, cells: Mapping[str, Any], header: str, enum: type[StrEnum],
@@ -256,9 +275,11 @@ class _Reader:
             return default
         member = SWEDISH[enum].get(text) or next((m for m in enum if m.value == text), None)
         if member is None:
-            allowed = ", ".join(SWEDISH[enum])
-            self.problem(sheet, row, header, f"okänt värde {text!r} (tillåtna: {allowed})" if text else
-                         f"värde saknas (tillåtna: {allowed})")
+            # The words allowed depend on the reader's language; the renderer lists them.
+            if text:
+                self.problem(sheet, row, header, "unknown_choice", value=text, allowed=enum.__name__)
+            else:
+                self.problem(sheet, row, header, "missing_choice", allowed=enum.__name__)
         return member
 
     def flag(self, sheet: str, row: int, cells: Mapping[str, Any], header: str) -> bool:
@@ -266,7 +287,7 @@ class _Reader:
         if text in YES:
             return True
         if text not in NO:
-            self.problem(sheet, row, header, f"skriv ja eller nej, inte {text!r}")
+            self.problem(sheet, row, header, "not_yes_no", value=text)
         return False
 
 
@@ -276,12 +297,13 @@ def parse_plan(sheets: Mapping[str, Sheet]) -> Plan:
     for name in COLUMNS:
         sheet = sheets.get(name)
         if sheet is None:
-            r.problems.append(Problem(name, 1, "", "fliken saknas"))
+            r.problems.append(problem(name, 1, "", "sheet_missing"))
         else:
             for header in sheet.missing_columns:
-                r.problems.append(Problem(name, 1, column_letter(name, header), f"kolumnen {header!r} saknas"))
+                r.problems.append(problem(name, 1, column_letter(name, header), "column_missing", header=header))
+    titles = {name: sheet.name for name, sheet in sheets.items()}
     if r.problems:
-        raise PlanInvalid(r.problems)
+        raise PlanInvalid(r.problems, titles)
 
     root, units = _units(r, sheets[ORG])
     profile = _profile(r, root)
@@ -291,14 +313,14 @@ def parse_plan(sheets: Mapping[str, Sheet]) -> Plan:
     periods = _periods(r, sheets[PERIODS], profile)
     goals = _goals(r, sheets, {u.code: u for u in units}, profile)
     if r.problems or root is None or profile is None:
-        raise PlanInvalid(r.problems or [Problem(ORG, 1, "", "ingen rotenhet (en rad utan överordnad kod)")])
+        raise PlanInvalid(r.problems or [problem(ORG, 1, "", "no_root")], titles)
     return Plan(root=root, profile=profile, units=tuple(units), people=tuple(people), roles=tuple(roles),
                 periods=tuple(periods), goals=tuple(goals))
 
 
 def _duplicate(r: _Reader, seen: dict[str, int], key: str, sheet: str, row: int, header: str) -> bool:
     if key in seen:
-        r.problem(sheet, row, header, f"{key!r} finns redan på rad {seen[key]}")
+        r.problem(sheet, row, header, "duplicate", value=key, first_row=seen[key])
         return True
     seen[key] = row
     return False
@@ -318,14 +340,14 @@ def _units(r: _Reader, sheet: Sheet) -> tuple[OrgRow | None, list[OrgRow]]:
             rows.append(OrgRow(row, code, name, kind, parent, tenant, profile))
     roots = [u for u in rows if u.parent_code is None]
     for extra in roots[1:]:
-        r.problem(ORG, extra.row, "Överordnad kod", f"bara en rotenhet per fil; {roots[0].code!r} är redan rot")
+        r.problem(ORG, extra.row, "Överordnad kod", "second_root", root=roots[0].code)
     for unit in rows:
         if unit.parent_code is not None and unit.parent_code not in seen:
-            r.problem(ORG, unit.row, "Överordnad kod", f"okänd överordnad enhet {unit.parent_code!r}")
+            r.problem(ORG, unit.row, "Överordnad kod", "unknown_parent_unit", code=unit.parent_code)
     ordered = _parents_first(rows, lambda u: u.code, lambda u: u.parent_code)
     for unit in rows:
         if unit not in ordered and unit.parent_code in seen:
-            r.problem(ORG, unit.row, "Överordnad kod", "enheten ligger under sig själv (cirkel)")
+            r.problem(ORG, unit.row, "Överordnad kod", "unit_cycle")
     return (roots[0] if roots else None), ordered
 
 
@@ -350,7 +372,8 @@ def _profile(r: _Reader, root: OrgRow | None) -> Profile | None:
     try:
         return load_profile(root.profile)
     except ProfileError:
-        r.problem(ORG, root.row, "Profil", f"okänd profil {root.profile!r} (finns: {', '.join(available_profiles())})")
+        r.problem(ORG, root.row, "Profil", "unknown_profile", profile=root.profile,
+                  profiles=", ".join(available_profiles()))
         return None
 
 
@@ -362,7 +385,7 @@ def _people(r: _Reader, sheet: Sheet) -> list[PersonRow]:
         name = r.text(PEOPLE, row, cells, "Namn", required=True)
         email = r.text(PEOPLE, row, cells, "E-post")
         if email and "@" not in email:
-            r.problem(PEOPLE, row, "E-post", f"inte en e-postadress: {email!r}")
+            r.problem(PEOPLE, row, "E-post", "not_an_email", value=email)
         locale = r.text(PEOPLE, row, cells, "Språk") or "sv-SE"
         if entra and not _duplicate(r, seen, entra, PEOPLE, row, "Entra objekt-id"):
             people.append(PersonRow(row, entra, name, email, locale))
@@ -376,9 +399,9 @@ def _roles(r: _Reader, sheet: Sheet, people: set[str], units: set[str]) -> list[
         unit = r.text(ROLES, row, cells, "Enhetskod", required=True)
         role = r.choice(ROLES, row, cells, "Roll", Role)
         if entra and entra not in people:
-            r.problem(ROLES, row, "Entra objekt-id", f"okänd person {entra!r} (saknas på fliken {PEOPLE})")
+            r.problem(ROLES, row, "Entra objekt-id", "unknown_person", person=entra, sheet=PEOPLE)
         if unit and unit not in units:
-            r.problem(ROLES, row, "Enhetskod", f"okänd enhet {unit!r}")
+            r.problem(ROLES, row, "Enhetskod", "unknown_unit", code=unit)
         if entra and unit and role is not None:
             roles.append(RoleRow(row, entra, unit, role))
     return roles
@@ -391,15 +414,15 @@ def _periods(r: _Reader, sheet: Sheet, profile: Profile | None) -> list[PeriodRo
     for row, cells in sheet.rows:
         kind = r.text(PERIODS, row, cells, "Typ", required=True)
         if kind and profile is not None and kind not in kinds:
-            r.problem(PERIODS, row, "Typ", f"okänd periodtyp {kind!r} (tillåtna: {', '.join(kinds)})")
+            r.problem(PERIODS, row, "Typ", "unknown_period_kind", kind=kind, kinds=", ".join(kinds))
         year = r.year(PERIODS, row, cells, "År")
         start = r.day(PERIODS, row, cells, "Start", required=False)
         end = r.day(PERIODS, row, cells, "Slut", required=False)
         deadline = r.day(PERIODS, row, cells, "Sista rapportdag", required=False)
         if start and end and end < start:
-            r.problem(PERIODS, row, "Slut", f"slutar {end} före start {start}")
+            r.problem(PERIODS, row, "Slut", "end_before_start", end=end, start=start)
         if end and deadline and deadline < end:
-            r.problem(PERIODS, row, "Sista rapportdag", f"sista rapportdag {deadline} före periodens slut {end}")
+            r.problem(PERIODS, row, "Sista rapportdag", "deadline_before_end", deadline=deadline, end=end)
         if kind and year is not None and not _duplicate(r, seen, f"{kind}/{year}", PERIODS, row, "Typ"):
             periods.append(PeriodRow(row, kind, year, start, end, deadline))
     return periods
@@ -418,25 +441,25 @@ def _goals(r: _Reader, sheets: Mapping[str, Sheet], units: dict[str, OrgRow], pr
         valid_to = r.year(GOALS, row, cells, "Giltigt till år")
         description = r.text(GOALS, row, cells, "Beskrivning")
         if owner and owner not in units:
-            r.problem(GOALS, row, "Ägare (enhetskod)", f"okänd enhet {owner!r}")
+            r.problem(GOALS, row, "Ägare (enhetskod)", "unknown_unit", code=owner)
         if level and profile is not None:
             if level not in levels:
-                r.problem(GOALS, row, "Nivå", f"okänd nivå {level!r} (tillåtna: {', '.join(levels)})")
+                r.problem(GOALS, row, "Nivå", "unknown_level", level=level, levels=", ".join(levels))
             elif owner in units and units[owner].kind not in levels[level].org_kinds:
-                r.problem(GOALS, row, "Nivå", f"nivån {level!r} passar inte en {swedish_word(units[owner].kind)}")
+                r.problem(GOALS, row, "Nivå", "level_does_not_fit", level=level, kind=units[owner].kind.value)
         if valid_from is not None and valid_to is not None and valid_to < valid_from:
-            r.problem(GOALS, row, "Giltigt till år", f"slutår {valid_to} före startår {valid_from}")
+            r.problem(GOALS, row, "Giltigt till år", "end_year_before_start", end=valid_to, start=valid_from)
         if code in goals:
-            r.problem(GOALS, row, "Kod", f"{code!r} finns redan på rad {goals[code].row}")
+            r.problem(GOALS, row, "Kod", "duplicate", value=code, first_row=goals[code].row)
         elif code and valid_from is not None and valid_to is not None:
             goals[code] = GoalRow(row, code, title, level, owner, parent, valid_from, valid_to, description)
     for goal in goals.values():
         if goal.parent_code is not None and goal.parent_code not in goals:
-            r.problem(GOALS, goal.row, "Överordnat mål (kod)", f"okänt överordnat mål {goal.parent_code!r}")
+            r.problem(GOALS, goal.row, "Överordnat mål (kod)", "unknown_parent_goal", code=goal.parent_code)
     ordered = _parents_first(list(goals.values()), lambda g: g.code, lambda g: g.parent_code)
     for goal in goals.values():
         if goal not in ordered:
-            r.problem(GOALS, goal.row, "Överordnat mål (kod)", "målet ligger under sig självt (cirkel)")
+            r.problem(GOALS, goal.row, "Överordnat mål (kod)", "goal_cycle")
     _children(r, sheets, goals)
     return ordered
 
@@ -445,7 +468,7 @@ def _children(r: _Reader, sheets: Mapping[str, Sheet], goals: dict[str, GoalRow]
     def goal_of(sheet: str, row: int, cells) -> GoalRow | None:
         code = r.text(sheet, row, cells, "Målkod", required=True)
         if code and code not in goals:
-            r.problem(sheet, row, "Målkod", f"okänt mål {code!r}")
+            r.problem(sheet, row, "Målkod", "unknown_goal", code=code)
         return goals.get(code)
 
     for row, cells in sheets[RESULTS].rows:
@@ -477,6 +500,6 @@ def _children(r: _Reader, sheets: Mapping[str, Sheet], goals: dict[str, GoalRow]
         end = r.day(ACTIVITIES, row, cells, "Slut", required=True)
         status = r.choice(ACTIVITIES, row, cells, "Status", ActivityStatus, default=ActivityStatus.NOT_STARTED)
         if start and end and end < start:
-            r.problem(ACTIVITIES, row, "Slut", f"slutar {end} före start {start}")
+            r.problem(ACTIVITIES, row, "Slut", "end_before_start", end=end, start=start)
         elif goal is not None and title and start and end and status is not None:
             goal.activities.append(ActivityRow(title, start, end, status))

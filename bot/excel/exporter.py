@@ -1,13 +1,15 @@
 """A period's follow-ups as .xlsx, for the staff unit compiling the tertial report
 or delårsrapport.
 
-Sheet "Uppföljning": every goal valid in the period's year owned in the root's
+Sheet "Uppföljning" ("Follow-up" in English): every goal valid in the period's year owned in the root's
 subtree (or the subtree of the nodes given), one row per goal and unit, and per
 indicator when the goal has several (a goal without indicators has one row), with
 assessment, forecast, indicator values (total, women, men), the same period last
 year and the movement, analysis, actions and approval state. Then one sheet per
 goal level holding the same flat rows for that level only, so a pivot table can
-be built on each. Numbers are written as numbers, never as text.
+be built on each. Numbers are written as numbers, never as text. Headers, states,
+assessments and level names are in the language asked for (Swedish by default; the
+catalogs' excel.export.*).
 """
 
 from __future__ import annotations
@@ -22,31 +24,48 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from dialogs.texts import DEFAULT_LANGUAGE, Texts
 from goals.access import Actor, scope_nodes_in
 from goals.errors import PermissionDenied
 from goals.model import FollowUp, FollowUpState, Goal, Indicator, OrgKind, OrgNode, Period, Role
 from goals.ports import UnitOfWork
 from goals.profiles import Profile, load_profile
 
-SUMMARY = "Uppföljning"
-HEADERS = (
-    "Förvaltning", "Avdelning", "Enhet", "Enhetskod", "Nivå", "Målkod", "Målnummer", "Mål", "Överordnat mål",
-    "Status", "Bedömning", "Prognos", "Indikator", "Måttenhet", "Målvärde", "Utfall totalt", "Utfall kvinnor",
-    "Utfall män", "Samma period förra året", "Förändring", "Analys", "Åtgärder",
+# The columns, as keys under excel.export.column in the catalogs.
+COLUMNS = (
+    "administration", "department", "unit", "unit_code", "level", "goal_code", "goal_number", "goal", "parent_goal",
+    "status", "assessment", "forecast", "indicator", "measure", "target", "total", "women", "men", "last_year",
+    "change", "analysis", "actions",
 )
 STATES = {
-    None: "Ej påbörjad",
-    FollowUpState.DRAFT: "Utkast",
-    FollowUpState.SUBMITTED: "Inskickad",
-    FollowUpState.APPROVED: "Godkänd",
-    FollowUpState.RETURNED: "Återlämnad",
+    None: "not_started",
+    FollowUpState.DRAFT: "draft",
+    FollowUpState.SUBMITTED: "submitted",
+    FollowUpState.APPROVED: "approved",
+    FollowUpState.RETURNED: "returned",
 }
-WIDE = {"Mål": 40, "Analys": 60, "Åtgärder": 50, "Överordnat mål": 30}
+WIDE = {"goal": 40, "analysis": 60, "actions": 50, "parent_goal": 30}
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
+def headers(texts: Texts) -> tuple[str, ...]:
+    return tuple(texts.t(f"excel.export.column.{column}") for column in COLUMNS)
+
+
+def summary_title(texts: Texts) -> str:
+    return texts.t("excel.export.summary")
+
+
 class ExportError(Exception):
-    """Nothing to export as asked (no such root or period); the message says why."""
+    """Nothing to export as asked (no such root or period): a catalog key under
+    excel.export.error and its parameters; `describe` words it."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(f"{key} {params}")
+        self.key, self.params = key, params
+
+    def describe(self, texts: Texts) -> str:
+        return texts.t(f"excel.export.error.{self.key}", **self.params)
 
 
 @dataclass(frozen=True)
@@ -57,19 +76,20 @@ class ExportRow:
 
 async def export_period(
     uow_factory: Callable[[], UnitOfWork], *, kind: str, year: int, out: Path,
-    root_code: str | None = None, node_ids: Sequence[int] | None = None,
+    root_code: str | None = None, node_ids: Sequence[int] | None = None, texts: Texts | None = None,
 ) -> int:
-    """Write the workbook; returns the number of follow-up rows."""
+    """Write the workbook in `texts`' language (Swedish by default); returns the number of follow-up rows."""
+    texts = texts or Texts(DEFAULT_LANGUAGE)
     async with uow_factory() as uow:
         root = await _root(uow, root_code, node_ids)
         if root.profile is None:
-            raise ExportError(f"{root.code} has no steering-model profile")
+            raise ExportError("no_profile", root=root.code)
         profile = load_profile(root.profile)
         period = await _period(uow, root, kind, year)
-        rows = await _rows(uow, root, profile, period, node_ids)
+        rows = await _rows(uow, root, profile, period, node_ids, texts)
     # Seconds of openpyxl for a large administration: in a thread, so the bot's other
     # turns keep being served while a head's export is written ("exportera T2").
-    await asyncio.to_thread(write_workbook, rows, profile, out)
+    await asyncio.to_thread(write_workbook, rows, profile, out, texts)
     return len(rows)
 
 
@@ -77,7 +97,8 @@ HEAD_ROLES = frozenset({Role.DEPARTMENT_HEAD, Role.DIRECTOR, Role.STAFF, Role.AD
 
 
 async def export_for_actor(
-    uow_factory: Callable[[], UnitOfWork], *, actor: Actor, kind: str, year: int, out: Path
+    uow_factory: Callable[[], UnitOfWork], *, actor: Actor, kind: str, year: int, out: Path,
+    texts: Texts | None = None,
 ) -> int:
     """The export a head may ask for in chat: only the goals under the nodes where
     they hold a head's role (a department head their department, a director or the
@@ -86,7 +107,8 @@ async def export_for_actor(
         nodes = await scope_nodes_in(uow, actor=actor, roles=HEAD_ROLES)
     if not nodes:
         raise PermissionDenied("only heads export follow-ups")
-    return await export_period(uow_factory, kind=kind, year=year, out=out, node_ids=[n.id for n in nodes])
+    return await export_period(uow_factory, kind=kind, year=year, out=out, node_ids=[n.id for n in nodes],
+                               texts=texts)
 
 
 async def _root(uow: UnitOfWork, root_code: str | None, node_ids: Sequence[int] | None) -> OrgNode:
@@ -98,23 +120,24 @@ async def _root(uow: UnitOfWork, root_code: str | None, node_ids: Sequence[int] 
     if root_code is not None:
         found = [r for r in roots if r.code == root_code]
         if not found:
-            raise ExportError(f"no organisation root with code {root_code!r} (roots: {', '.join(r.code for r in roots)})")
+            raise ExportError("no_such_root", code=root_code, roots=", ".join(r.code for r in roots))
         return found[0]
     if len(roots) != 1:
-        raise ExportError(f"name the root with --root (roots: {', '.join(r.code for r in roots) or 'none'})")
+        raise ExportError("name_the_root", roots=", ".join(r.code for r in roots)) if roots else ExportError("no_roots")
     return roots[0]
 
 
 async def _period(uow: UnitOfWork, root: OrgNode, kind: str, year: int) -> Period:
     period = next((p for p in await uow.periods.for_root(root.id, year) if p.kind == kind), None)
     if period is None:
-        raise ExportError(f"{root.code} has no period {kind}/{year}")
+        raise ExportError("no_period", root=root.code, kind=kind, year=year)
     return period
 
 
 async def _rows(
-    uow: UnitOfWork, root: OrgNode, profile: Profile, period: Period, node_ids: Sequence[int] | None
+    uow: UnitOfWork, root: OrgNode, profile: Profile, period: Period, node_ids: Sequence[int] | None, texts: Texts
 ) -> list[ExportRow]:
+    language = texts.language
     if node_ids:
         nodes = {n.id: n for node_id in node_ids for n in await uow.orgs.subtree(node_id)}
     else:
@@ -149,14 +172,14 @@ async def _rows(
             path_of(owner, (OrgKind.DEPARTMENT,)),
             owner.name,
             owner.code,
-            _level_name(profile, goal.level),
+            _level_name(profile, goal.level, language),
             goal.code,
             goal.number,
             goal.title,
             f"{parent.code} {parent.title}" if parent else None,
-            STATES[follow_up.state if follow_up else None],
-            profile.label(follow_up.assessment, "sv") if follow_up and follow_up.assessment else None,
-            profile.label(follow_up.forecast, "sv") if follow_up and follow_up.forecast else None,
+            texts.t(f"excel.export.state.{STATES[follow_up.state if follow_up else None]}"),
+            profile.label(follow_up.assessment, language) if follow_up and follow_up.assessment else None,
+            profile.label(follow_up.forecast, language) if follow_up and follow_up.forecast else None,
         )
         tail = (follow_up.analysis or None, follow_up.actions or None) if follow_up else (None, None)
         for indicator in goal.indicators or (None,):
@@ -198,8 +221,8 @@ def _level_index(profile: Profile, key: str) -> int:
     return keys.index(key) if key in keys else len(keys)
 
 
-def _level_name(profile: Profile, key: str) -> str:
-    return next((level.name_sv for level in profile.levels if level.key == key), key)
+def _level_name(profile: Profile, key: str, language: str) -> str:
+    return next((level.name(language) for level in profile.levels if level.key == key), key)
 
 
 def _org_sort(nodes: dict[int, OrgNode], node_id: int) -> tuple[str, ...]:
@@ -211,14 +234,17 @@ def _org_sort(nodes: dict[int, OrgNode], node_id: int) -> tuple[str, ...]:
     return tuple(reversed(names))
 
 
-def write_workbook(rows: Sequence[ExportRow], profile: Profile, out: Path) -> None:
+def write_workbook(rows: Sequence[ExportRow], profile: Profile, out: Path, texts: Texts | None = None) -> None:
+    texts = texts or Texts(DEFAULT_LANGUAGE)
+    shown = headers(texts)
     book = Workbook()
-    _fill(book.active, SUMMARY, rows)
-    used: set[str] = {SUMMARY}
+    summary = summary_title(texts)
+    _fill(book.active, summary, shown, rows)
+    used: set[str] = {summary}
     for level in profile.levels:
         level_rows = [r for r in rows if r.level == level.key]
         if level_rows:
-            _fill(book.create_sheet(), _sheet_name(level.name_sv, used), level_rows)
+            _fill(book.create_sheet(), _sheet_name(level.name(texts.language), used), shown, level_rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
 
@@ -233,14 +259,14 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _fill(sheet, title: str, rows: Sequence[ExportRow]) -> None:
+def _fill(sheet, title: str, shown: Sequence[str], rows: Sequence[ExportRow]) -> None:
     sheet.title = title
-    sheet.append(list(HEADERS))
+    sheet.append(list(shown))
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E78")
     for row in rows:
         sheet.append(list(row.values))
-    for index, header in enumerate(HEADERS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDE.get(header, max(12, len(header) + 3))
+    for index, (column, header) in enumerate(zip(COLUMNS, shown, strict=True), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = WIDE.get(column, max(12, len(header) + 3))
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{len(rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"

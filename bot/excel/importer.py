@@ -34,6 +34,7 @@ from goals.spreadsheet import (
     Problem,
     column_letter,
     parse_plan,
+    problem,
 )
 
 from bot.excel.template import read_sheets
@@ -41,6 +42,9 @@ from bot.excel.template import read_sheets
 
 @dataclass
 class ImportReport:
+    """What was written, counted by kind: "units", "people", "roles", "periods", "goals"
+    (worded by the catalogs' excel.cli.counted.*)."""
+
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
 
@@ -77,12 +81,13 @@ class _Joined(UnitOfWork):
 
 async def import_workbook(uow_factory: Callable[[], UnitOfWork], path: Path, *, clock: Clock) -> ImportReport:
     """Write the file's plan; raise PlanInvalid (nothing written) listing every problem."""
-    plan = parse_plan(read_sheets(path))
+    sheets = read_sheets(path)
+    plan = parse_plan(sheets)
     async with uow_factory() as uow:
         writer = _Writer(uow, clock)
         await writer.write(plan)
         if writer.problems:
-            raise PlanInvalid(writer.problems)
+            raise PlanInvalid(writer.problems, {name: sheet.name for name, sheet in sheets.items()})
         await uow.commit()
         return writer.report
 
@@ -100,7 +105,7 @@ class _Writer:
 
     def problem(self, sheet: str, row: int, header: str, error: DomainError) -> None:
         detail = ", ".join(f"{k}: {v}" for k, v in error.problems.items()) if isinstance(error, ValidationFailed) else str(error)
-        self.problems.append(Problem(sheet, row, column_letter(sheet, header), f"kunde inte sparas ({detail})"))
+        self.problems.append(problem(sheet, row, column_letter(sheet, header), "not_saved", detail=detail))
 
     async def write(self, plan: Plan) -> None:
         await self._units(plan)
@@ -126,16 +131,16 @@ class _Writer:
                 except DomainError as error:
                     self.problem(ORG, row.row, "Kod", error)
                     return
-                self.report.count("enheter", created=True)
+                self.report.count("units", created=True)
             else:
                 if (existing.parent_id is None) != (parent is None):
-                    self.problems.append(Problem(ORG, row.row, column_letter(ORG, "Överordnad kod"),
-                                                 f"{row.code!r} finns redan på en annan plats i organisationen"))
+                    self.problems.append(problem(ORG, row.row, column_letter(ORG, "Överordnad kod"), "moved_in_tree",
+                                                 code=row.code))
                     return
                 wanted = replace(existing, name=row.name, kind=row.kind, parent_id=parent.id if parent else None,
                                  profile=row.profile if parent is None else existing.profile)
                 node = await self._update(existing, wanted, "org_node", ("name", "kind", "parent_id", "profile"),
-                                          self.uow.orgs.update, "enheter")
+                                          self.uow.orgs.update, "units")
             self.nodes[row.code] = node
 
     async def _update(self, existing, wanted, entity: str, names: tuple[str, ...], store, counted: str):
@@ -161,11 +166,11 @@ class _Writer:
                 except DomainError as error:
                     self.problem(PEOPLE, row.row, "Entra objekt-id", error)
                     continue
-                self.report.count("personer", created=True)
+                self.report.count("people", created=True)
             else:
                 wanted = replace(existing, name=row.name, email=row.email, locale=row.locale)
                 person = await self._update(existing, wanted, "person", ("name", "email", "locale"),
-                                            self.uow.people.update, "personer")
+                                            self.uow.people.update, "people")
             self.people[row.entra_object_id] = person
         for role in plan.roles:
             person, node = self.people.get(role.entra_object_id), self.nodes[role.unit_code]
@@ -179,7 +184,7 @@ class _Writer:
                 self.problem(ROLES, role.row, "Roll", error)
                 continue
             if len(await self.uow.people.roles(person.id)) > before:
-                self.report.count("roller", created=True)
+                self.report.count("roles", created=True)
 
     async def _periods(self, plan: Plan) -> None:
         root = self.nodes[plan.root.code]
@@ -194,16 +199,16 @@ class _Writer:
                 except DomainError as error:
                     self.problem(PERIODS, row.row, "Typ", error)
                     continue
-                self.report.count("perioder", created=True)
+                self.report.count("periods", created=True)
             else:
                 wanted = replace(existing, start=row.start or existing.start, end=row.end or existing.end,
                                  deadline=row.deadline or existing.deadline)
                 if not wanted.start <= wanted.end <= wanted.deadline:
-                    self.problems.append(Problem(PERIODS, row.row, column_letter(PERIODS, "Slut"),
-                                                 "datumen kommer i fel ordning (start, slut, sista rapportdag)"))
+                    self.problems.append(
+                        problem(PERIODS, row.row, column_letter(PERIODS, "Slut"), "dates_out_of_order"))
                     continue
                 await self._update(existing, wanted, "period", ("start", "end", "deadline"),
-                                   self.uow.periods.update, "perioder")
+                                   self.uow.periods.update, "periods")
 
     async def _goals(self, plan: Plan) -> None:
         stored: dict[str, Goal] = {}
@@ -217,10 +222,10 @@ class _Writer:
             try:
                 if existing is None:
                     saved = await services.create_goal(self.joined(), actor=None, goal=goal, clock=self.clock)
-                    self.report.count("mål", created=True)
+                    self.report.count("goals", created=True)
                 elif goal != existing:
                     saved = await services.update_goal(self.joined(), actor=None, goal=goal, clock=self.clock)
-                    self.report.count("mål", created=False)
+                    self.report.count("goals", created=False)
                 else:
                     saved = existing
             except DomainError as error:

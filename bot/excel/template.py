@@ -1,9 +1,11 @@
 """The goal-plan template (.xlsx) and reading a filled-in one back into cells.
 
-Sheets and headers come from goals.spreadsheet so the template and the import
-can never disagree. Each sheet has its header row frozen, widths that fit the
-headers, and drop-down lists for the enum columns (the Swedish words the import
-accepts); the level and period columns list the chosen profile's keys.
+Sheets and headers are goals.spreadsheet's, named in the catalogs' words (excel.sheet.*,
+excel.column.*): the Swedish template is the format itself, an English one is read back
+onto the same columns, so the template and the import can never disagree. Each sheet
+has its header row frozen, widths that fit the headers, and drop-down lists for the enum
+columns (the Swedish words, or in English the keys; the import takes both); the level
+and period columns list the chosen profile's keys.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from dialogs.texts import DEFAULT_LANGUAGE, Texts
 from goals.model import ActivityStatus, Direction, OrgKind, Role
 from goals.profiles import load_profile
 from goals.spreadsheet import (
@@ -26,76 +29,66 @@ from goals.spreadsheet import (
     PERIODS,
     RESULTS,
     ROLES,
-    SWEDISH,
     Sheet,
     column_letter,
 )
 
-INSTRUCTIONS = "Instruktioner"
+from bot.excel.names import aliases, headers, sheet_title
+from bot.excel.problems import allowed_words
+
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 DATA_ROWS = 2000  # how far down the drop-downs reach
 
-INSTRUCTION_LINES = (
-    "Målkoll – mall för organisation, personer, mål och perioder",
-    "",
-    "Fyll i en rad per sak på varje flik. Rubrikraden (rad 1) får inte ändras.",
-    "Koderna är nycklar: en enhet känns igen på sin kod, ett mål på sin kod hos sin ägare.",
-    "Importera med: malkoll import FIL.xlsx. Allt eller inget: finns ett enda fel sparas ingenting,",
-    "och alla fel listas med flik, rad och kolumn. Samma fil två gånger ändrar ingenting;",
-    "en ny version av filen uppdaterar befintliga rader och varje ändring loggas.",
-    "",
-    "Organisation: exakt en rad utan överordnad kod (kommunen/roten) med Tenant-id och Profil.",
-    "  Övriga enheter anger sin överordnade enhets kod. Typ: kommun, förvaltning, nämnd, avdelning, enhet.",
-    "Personer: Entra objekt-id (från Microsoft Entra ID), namn, e-post, språk (sv-SE eller en-US).",
-    "Roller: en rad per person och roll: Entra objekt-id, enhetskod, roll",
-    "  (enhetschef, avdelningschef, stab, direktör, administratör).",
-    "Mål: kod, titel, nivå (profilens nivåer, t.ex. kf, namnd, avdelning, enhet), ägande enhet,",
-    "  överordnat mål (kod i samma fil), giltigt från och till år.",
-    "Förväntade resultat, Indikatorer, Aktiviteter: en rad per sak, med målets kod i kolumn A.",
-    "  Riktning: öka, minska, uppnå. Målvärde och basvärde är tal. Könsuppdelad: ja/nej.",
-    "  Aktivitetens status: ej påbörjad, pågår, klar, försenad, avbruten. Datum som ÅÅÅÅ-MM-DD.",
-    "Perioder: typ (t.ex. T1, T2, T3), år; start, slut och sista rapportdag kan lämnas tomma",
-    "  och tas då från profilen.",
-)
+
+def instruction_lines(texts: Texts) -> list[str]:
+    words = {name: ", ".join(allowed_words(enum, texts.language)) for name, enum in
+             (("kinds", OrgKind), ("roles", Role), ("directions", Direction), ("statuses", ActivityStatus))}
+    return [texts.t("excel.template.title"), "", *texts.t("excel.template.instructions", **words).split("\n")]
 
 
-def write_template(out: Path, *, profile_key: str = "stockholm_ils") -> Path:
+def write_template(out: Path, *, profile_key: str = "stockholm_ils", texts: Texts | None = None) -> Path:
+    """The template in `texts`' language (Swedish, the format's own, by default)."""
+    texts = texts or Texts(DEFAULT_LANGUAGE)
     profile = load_profile(profile_key)
     book = Workbook()
     info = book.active
-    info.title = INSTRUCTIONS
-    for number, line in enumerate(INSTRUCTION_LINES, start=1):
+    info.title = texts.t("excel.sheet.instructions")
+    for number, line in enumerate(instruction_lines(texts), start=1):
         info.cell(row=number, column=1, value=line)
     info["A1"].font = Font(bold=True, size=14)
     info.column_dimensions["A"].width = 110
 
+    def words(enum) -> list[str]:
+        return allowed_words(enum, texts.language)
+
     lists: dict[tuple[str, str], list[str]] = {
-        (ORG, "Typ"): list(SWEDISH[OrgKind]),
+        (ORG, "Typ"): words(OrgKind),
         (ORG, "Profil"): [profile.key],
-        (ROLES, "Roll"): list(SWEDISH[Role]),
+        (ROLES, "Roll"): words(Role),
         (GOALS, "Nivå"): [level.key for level in profile.levels],
-        (RESULTS, "Riktning"): list(SWEDISH[Direction]),
-        (INDICATORS, "Riktning"): list(SWEDISH[Direction]),
-        (INDICATORS, "Könsuppdelad"): ["ja", "nej"],
-        (ACTIVITIES, "Status"): list(SWEDISH[ActivityStatus]),
+        (RESULTS, "Riktning"): words(Direction),
+        (INDICATORS, "Riktning"): words(Direction),
+        (INDICATORS, "Könsuppdelad"): [texts.t("excel.template.yes"), texts.t("excel.template.no")],
+        (ACTIVITIES, "Status"): words(ActivityStatus),
         (PERIODS, "Typ"): [kind.key for kind in profile.period_kinds],
     }
-    for name, headers in COLUMNS.items():
-        sheet = book.create_sheet(name)
-        sheet.append(list(headers))
-        for index, header in enumerate(headers, start=1):
+    for name in COLUMNS:
+        sheet = book.create_sheet(sheet_title(texts, name))
+        shown = headers(texts, name)
+        sheet.append(list(shown))
+        for index, text in enumerate(shown, start=1):
             cell = sheet.cell(row=1, column=index)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             cell.alignment = Alignment(vertical="center")
-            sheet.column_dimensions[get_column_letter(index)].width = max(14, len(header) + 4)
+            sheet.column_dimensions[get_column_letter(index)].width = max(14, len(text) + 4)
         sheet.freeze_panes = "A2"
-        for (sheet_name, header), values in lists.items():
+        for (sheet_name, column), values in lists.items():
             if sheet_name != name:
                 continue
-            letter = column_letter(name, header)
+            letter = column_letter(name, column)
             validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
-            validation.error = "Välj ett värde i listan"
+            validation.error = texts.t("excel.template.pick_from_list")
             validation.add(f"{letter}2:{letter}{DATA_ROWS}")
             sheet.add_data_validation(validation)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -104,24 +97,32 @@ def write_template(out: Path, *, profile_key: str = "stockholm_ils") -> Path:
 
 
 def read_sheets(path: Path) -> dict[str, Sheet]:
-    """The data rows of every known sheet, keyed by header; empty rows skipped,
-    headers matched by name so moved columns still read right."""
+    """The data rows of every known sheet, keyed by the format's header (goals.spreadsheet);
+    empty rows skipped. Tabs and headers are matched by name in either language, so a
+    Swedish or an English template (or one mixing both) reads the same, and moved
+    columns still read right. A Sheet's `name` is the tab as the file calls it."""
+    tabs, names = aliases()
     book = load_workbook(path, data_only=True, read_only=True)
     try:
         sheets: dict[str, Sheet] = {}
-        for name, headers in COLUMNS.items():
-            if name not in book.sheetnames:
+        for title in book.sheetnames:
+            name = tabs.get(title.strip())
+            if name is None or name in sheets:
                 continue
-            rows = book[name].iter_rows(values_only=True)
+            rows = book[title].iter_rows(values_only=True)
             first = next(rows, ())
-            found = {str(value).strip(): index for index, value in enumerate(first) if value is not None}
+            found: dict[str, int] = {}
+            for index, value in enumerate(first):
+                header = names[name].get(str(value).strip()) if value is not None else None
+                if header is not None:
+                    found.setdefault(header, index)
             data = []
             for number, values in enumerate(rows, start=2):
-                cells = {h: values[i] for h, i in found.items() if h in headers and i < len(values)}
+                cells = {h: values[i] for h, i in found.items() if i < len(values)}
                 if any(v is not None and str(v).strip() for v in cells.values()):
                     data.append((number, cells))
-            letters = {h: get_column_letter(i + 1) for h, i in found.items() if h in headers}
-            sheets[name] = Sheet(name, data, tuple(h for h in headers if h not in found), letters)
+            letters = {h: get_column_letter(i + 1) for h, i in found.items()}
+            sheets[name] = Sheet(title, data, tuple(h for h in COLUMNS[name] if h not in found), letters)
         return sheets
     finally:
         book.close()

@@ -5,17 +5,22 @@ value for the same period last year), read back with openpyxl."""
 from __future__ import annotations
 
 import asyncio
+from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 from tiny_city import CLOCK, City, city, complete_changes  # noqa: F401  (fixture)
 
+from bot.chat_export import HeadExports
 from bot.cli import main
-from bot.excel.exporter import HEADERS, SUMMARY, ExportError, export_for_actor, export_period
+from bot.excel.exporter import ExportError, export_for_actor, export_period, headers
+from dialogs.texts import Texts
 from goals import services
 from goals.errors import PermissionDenied
 from goals.model import Direction, Fulfilment, Goal, Indicator, Measurement
 from goals.services import FollowUpChanges
+
+SUMMARY = "Uppföljning"
 
 
 async def report(city: City, who: str, goal_code: str, period_id: int, changes: FollowUpChanges):
@@ -66,7 +71,9 @@ async def test_export_has_a_row_per_goal_and_unit_with_values_and_movement(repor
 
     book = load_workbook(out)
     assert book.sheetnames == [SUMMARY, "Enhetsmål"]
-    assert [c.value for c in book[SUMMARY][1]] == list(HEADERS)
+    assert [c.value for c in book[SUMMARY][1]][:6] == ["Förvaltning", "Avdelning", "Enhet", "Enhetskod", "Nivå",
+                                                        "Målkod"]
+    assert [c.value for c in book[SUMMARY][1]] == list(headers(Texts("sv")))
     rows = {r["Målkod"]: r for r in rows_of(book[SUMMARY])}
     assert count == len(rows) == 6  # SOL-1, SOL-2, SOL-3, VIT-1, EKH-1, LON-1 (one indicator at most each)
     sol3 = rows["SOL-3"]
@@ -90,10 +97,13 @@ async def test_export_of_a_subtree_and_errors(reported: City, tmp_path):
     await export_period(reported.uow_factory, kind="T1", year=2026, node_ids=[reported.nodes["AVD-F"]], out=out)
     assert sorted(r["Målkod"] for r in rows_of(load_workbook(out)[SUMMARY])) == ["SOL-1", "SOL-2", "SOL-3", "VIT-1"]
 
-    with pytest.raises(ExportError, match="--root"):  # two roots in the database
+    with pytest.raises(ExportError) as two_roots:  # two roots in the database
         await export_period(reported.uow_factory, kind="T1", year=2026, out=out)
-    with pytest.raises(ExportError, match="no period T1/2024"):
+    assert two_roots.value.describe(Texts("en")).startswith("name the root with --root (roots: ")
+    assert two_roots.value.describe(Texts("sv")).startswith("ange roten med --root (rötter: ")
+    with pytest.raises(ExportError) as no_period:
         await export_period(reported.uow_factory, kind="T1", year=2024, root_code="KOMMUN", out=out)
+    assert no_period.value.describe(Texts("en")) == "KOMMUN has no period T1/2024"
 
 
 async def test_malkoll_export_command(city: City, tmp_path, monkeypatch, database_url, capsys):
@@ -103,12 +113,36 @@ async def test_malkoll_export_command(city: City, tmp_path, monkeypatch, databas
     def run(*argv: str) -> int:  # the command runs its own event loop, so off this one
         return main(list(argv))
 
+    monkeypatch.setenv("LANG", "C.UTF-8")
     assert await asyncio.to_thread(run, "export", "--period", "T2/2026", "--root", "KOMMUN", "--out", str(out)) == 0
-    assert "5 follow-up rows for T2/2026" in capsys.readouterr().out
+    assert "5 uppföljningsrader för T2/2026" in capsys.readouterr().out
     assert len(rows_of(load_workbook(out)[SUMMARY])) == 5
     assert await asyncio.to_thread(run, "export", "--period", "T9/2026", "--root", "KOMMUN") == 1
-    assert "no period T9/2026" in capsys.readouterr().err
+    assert "KOMMUN har ingen period T9/2026" in capsys.readouterr().err
+    english = tmp_path / "t2-en.xlsx"
+    assert await asyncio.to_thread(run, "export", "--period", "T2/2026", "--root", "KOMMUN", "--out", str(english),
+                                   "--lang", "en") == 0
+    assert "5 follow-up rows for T2/2026" in capsys.readouterr().out
+    book = load_workbook(english)
+    assert book.sheetnames[0] == "Follow-up"
+    assert {r["Goal code"]: r["Status"] for r in rows_of(book["Follow-up"])}["SOL-1"] == "Not started"
+    assert await asyncio.to_thread(run, "export", "--period", "T9/2026", "--root", "KOMMUN", "--lang", "en") == 1
+    assert "KOMMUN has no period T9/2026" in capsys.readouterr().err
     assert await asyncio.to_thread(run, "export", "--period", "tvåan") == 2
+
+
+async def test_an_english_export_has_english_headers_states_levels_and_assessments(reported: City, tmp_path):
+    out = tmp_path / "t1-en.xlsx"
+
+    await export_period(reported.uow_factory, kind="T1", year=2026, root_code="KOMMUN", out=out, texts=Texts("en"))
+
+    book = load_workbook(out)
+    assert book.sheetnames == ["Follow-up", "Unit goal"]  # the profile's English level name
+    rows = {r["Goal code"]: r for r in rows_of(book["Follow-up"])}
+    assert (rows["SOL-3"]["Status"], rows["SOL-3"]["Assessment"], rows["SOL-3"]["Forecast"]) == (
+        "Draft", "Partly fulfilled", "Fulfilled")
+    assert (rows["SOL-3"]["Result total"], rows["SOL-3"]["Same period last year"]) == (72.5, 60)
+    assert rows["SOL-1"]["Status"] == "Approved"
 
 
 async def test_a_head_exports_only_their_part_and_a_unit_manager_may_not(reported: City, tmp_path):
@@ -123,3 +157,16 @@ async def test_a_head_exports_only_their_part_and_a_unit_manager_may_not(reporte
         await export_for_actor(reported.uow_factory, actor=await reported.actor("anna"), kind="T1", year=2026,
                                out=tmp_path / "anna.xlsx")
     assert not (tmp_path / "anna.xlsx").exists()
+
+
+async def test_the_chat_export_writes_the_workbook_in_the_persons_language(reported: City):
+    async with reported.uow_factory() as uow:
+        period = await uow.periods.get(reported.periods["T1"])
+    bertil = await reported.actor("bertil")
+
+    english = await HeadExports(reported.uow_factory).build(bertil, period, "en")
+    swedish = await HeadExports(reported.uow_factory).build(bertil, period)
+
+    assert load_workbook(BytesIO(english.data)).sheetnames[0] == "Follow-up"
+    assert load_workbook(BytesIO(swedish.data)).sheetnames[0] == SUMMARY
+    assert english.rows == swedish.rows == 4

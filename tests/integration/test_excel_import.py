@@ -1,7 +1,7 @@
 """Excel import on both backends: the template filled in with openpyxl as a staff
 unit would, imported; every problem of a broken file listed with sheet, row and
-column and nothing written; a re-import changes nothing; a newer file updates in
-place and is audited."""
+column, in Swedish or in English, and nothing written; a re-import changes nothing;
+a newer file updates in place and is audited; `malkoll import` in both languages."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from sqlalchemy import func, select
 import storage.models  # noqa: F401  (registers the tables in Base.metadata)
 from bot.cli import main
 from bot.excel.importer import import_workbook
+from bot.excel.names import sheet_title
+from bot.excel.problems import describe
 from bot.excel.template import write_template
+from dialogs.texts import Texts
 from goals.clock import FixedClock
 from goals.model import ActivityStatus, Direction, OrgKind, Role
 from goals.spreadsheet import PlanInvalid
@@ -77,7 +80,7 @@ async def counts(engine) -> dict[str, int]:
 async def test_filled_template_lands_in_the_database(uow_factory, template, tmp_path):
     report = await import_workbook(uow_factory, fill(template, tmp_path / "plan.xlsx", ROWS), clock=CLOCK)
 
-    assert report.created == {"enheter": 4, "personer": 2, "roller": 2, "perioder": 2, "mål": 2}
+    assert report.created == {"units": 4, "people": 2, "roles": 2, "periods": 2, "goals": 2}
     async with uow_factory() as uow:
         root = await uow.orgs.get_by_code(TENANT, "KOMMUN")
         unit = await uow.orgs.get_by_code(TENANT, "BLA")
@@ -102,9 +105,7 @@ async def test_filled_template_lands_in_the_database(uow_factory, template, tmp_
         assert periods["T2"].deadline == date(2026, 9, 20)
 
 
-async def test_every_problem_is_listed_and_nothing_is_written(uow_factory, engine, template, tmp_path):
-    before = await counts(engine)
-    broken = {
+BROKEN = {
         **ROWS,
         "Organisation": [
             *ROWS["Organisation"],
@@ -123,10 +124,14 @@ async def test_every_problem_is_listed_and_nothing_is_written(uow_factory, engin
         "Aktiviteter": [*ROWS["Aktiviteter"], ("BLA-1", "Sen", date(2026, 5, 1), date(2026, 4, 1))],  # row 3
         "Perioder": [*ROWS["Perioder"], ("T1", 2026)],  # row 4: duplicate
     }
-    with pytest.raises(PlanInvalid) as raised:
-        await import_workbook(uow_factory, fill(template, tmp_path / "broken.xlsx", broken), clock=CLOCK)
 
-    listed = {(p.sheet, p.row, p.column): p.message for p in raised.value.problems}
+
+async def test_every_problem_is_listed_and_nothing_is_written(uow_factory, engine, template, tmp_path):
+    before = await counts(engine)
+    with pytest.raises(PlanInvalid) as raised:
+        await import_workbook(uow_factory, fill(template, tmp_path / "broken.xlsx", BROKEN), clock=CLOCK)
+
+    listed = {(p.sheet, p.row, p.column): describe(p, Texts("sv"), raised.value.titles) for p in raised.value.problems}
     expected = {
         ("Organisation", 6, "A"): "finns redan på rad 5",
         ("Organisation", 7, "D"): "okänd överordnad enhet 'SAKNAS'",
@@ -148,6 +153,39 @@ async def test_every_problem_is_listed_and_nothing_is_written(uow_factory, engin
         assert where in listed, f"{where} not reported; got {sorted(listed)}"
         assert text in listed[where]
     assert len(listed) == len(expected)
+    assert listed[("Mål", 4, "E")] == "Mål!E4: okänt överordnat mål 'FINNS-EJ'"
+    assert listed[("Organisation", 8, "C")] == (
+        "Organisation!C8: okänt värde 'planet' (tillåtna: kommun, förvaltning, nämnd, avdelning, enhet)")
+    assert await counts(engine) == before
+
+
+async def test_an_english_file_lists_its_problems_in_english_with_sheet_row_and_column(uow_factory, engine, tmp_path):
+    english = Texts("en")
+    template = write_template(tmp_path / "template.xlsx", texts=english)
+    before = await counts(engine)
+    # The same broken rows (Swedish words in the cells are accepted in either template).
+    broken = {sheet_title(english, sheet): lines for sheet, lines in BROKEN.items()}
+
+    with pytest.raises(PlanInvalid) as raised:
+        await import_workbook(uow_factory, fill(template, tmp_path / "broken.xlsx", broken), clock=CLOCK)
+
+    lines = [describe(p, english, raised.value.titles) for p in raised.value.problems]
+    assert len(lines) == 15
+    for line in (
+        "Organisation units!A6: 'BLA' is already on row 5",
+        "Organisation units!D7: unknown parent unit 'SAKNAS'",
+        "Organisation units!C8: unknown value 'planet' (allowed: municipality, administration, committee, "
+        "department, unit)",
+        "People!C4: not an email address: 'alma.at.lillby'",
+        "Roles!B4: unknown unit 'OKAND'",
+        "Goals!E4: unknown parent goal 'FINNS-EJ'",
+        "Goals!C5: unknown level 'galax' (allowed: inriktning, kf, namnd, avdelning, enhet)",
+        "Goals!G5: end year 2026 before start year 2027",
+        "Indicators!F3: not a number: 'många'",
+        "Activities!D3: ends 2026-04-01 before its start 2026-05-01",
+        "Periods!A4: 'T1/2026' is already on row 2",
+    ):
+        assert line in lines, f"{line!r} not in {lines}"
     assert await counts(engine) == before
 
 
@@ -164,6 +202,8 @@ async def test_a_problem_found_while_writing_rolls_back_the_whole_file(uow_facto
         await import_workbook(uow_factory, fill(template, tmp_path / "newer.xlsx", newer), clock=CLOCK)
 
     assert [(p.sheet, p.row) for p in raised.value.problems] == [("Perioder", 2)]
+    assert [describe(p, Texts("en"), raised.value.titles) for p in raised.value.problems] == [
+        "Perioder!D2: the dates are in the wrong order (start, end, reporting deadline)"]
     assert await counts(engine) == before  # the new unit ROS was rolled back too
 
 
@@ -195,7 +235,7 @@ async def test_a_newer_file_updates_in_place_and_is_audited(uow_factory, engine,
 
     report = await import_workbook(uow_factory, fill(template, tmp_path / "newer.xlsx", newer), clock=CLOCK)
 
-    assert report.created == {} and report.updated == {"enheter": 1, "personer": 1, "mål": 1}
+    assert report.created == {} and report.updated == {"units": 1, "people": 1, "goals": 1}
     async with uow_factory() as uow:
         unit_after = await uow.orgs.get_by_code(TENANT, "BLA")
         goal = await uow.goals.get_by_code(unit.id, "BLA-1")
@@ -217,6 +257,7 @@ async def test_a_newer_file_updates_in_place_and_is_audited(uow_factory, engine,
 async def test_malkoll_import_prints_every_problem_and_exits_1(engine, database_url, monkeypatch, template, tmp_path,
                                                                capsys):
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # not English: Swedish
     broken = fill(template, tmp_path / "broken.xlsx", {
         **ROWS, "Indikatorer": [("BLA-1", "BLA-1-L", "Andel", "%", "öka", "åttio")],
         "Mål": [*ROWS["Mål"], ("BLA-1", "Igen", "enhet", "BLA", None, 2026, 2026)],
@@ -228,16 +269,54 @@ async def test_malkoll_import_prints_every_problem_and_exits_1(engine, database_
 
     assert await asyncio.to_thread(run, "import", str(broken)) == 1
     err = capsys.readouterr().err
-    assert "2 problem(s); nothing was imported" in err
-    assert "Indikatorer!F2: inte ett tal: 'åttio'" in err
-    assert "Mål!A4: 'BLA-1' finns redan på rad 3" in err
+    assert "broken.xlsx: 2 fel; ingenting importerades." in err
+    assert "  Indikatorer!F2: inte ett tal: 'åttio'\n" in err
+    assert "  Mål!A4: 'BLA-1' finns redan på rad 3\n" in err
+    assert await asyncio.to_thread(run, "import", str(broken), "--lang", "en") == 1
+    err = capsys.readouterr().err
+    assert "broken.xlsx: 2 problem(s); nothing was imported." in err
+    assert "  Indikatorer!F2: not a number: 'åttio'\n" in err
+    assert "  Mål!A4: 'BLA-1' is already on row 3\n" in err
     assert await counts(engine) == before
 
     good = fill(template, tmp_path / "plan.xlsx", ROWS)
     assert await asyncio.to_thread(run, "import", str(good)) == 0
-    assert "2 mål created" in capsys.readouterr().out
+    assert "plan.xlsx importerad: nya enheter 4, personer 2, roller 2, perioder 2, mål 2." in capsys.readouterr().out
+    assert await asyncio.to_thread(run, "import", str(good)) == 0
+    assert "plan.xlsx: redan aktuell; ingenting ändrades." in capsys.readouterr().out
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")  # English without --lang
     assert await asyncio.to_thread(run, "import", str(good)) == 0
     assert "already up to date; nothing changed" in capsys.readouterr().out
     (tmp_path / "notes.txt").write_text("hej")
+    assert await asyncio.to_thread(run, "import", str(tmp_path / "notes.txt"), "--lang", "sv") == 1
+    assert capsys.readouterr().err.startswith("malkoll: error: inte en .xlsx-fil")
     assert await asyncio.to_thread(run, "import", str(tmp_path / "notes.txt")) == 1
     assert capsys.readouterr().err.startswith("malkoll: error: not an .xlsx file")
+
+
+async def test_malkoll_template_in_english_then_import_in_english(engine, database_url, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("LANG", "sv_SE.UTF-8")
+    out = tmp_path / "template.xlsx"
+
+    def run(*argv: str) -> int:
+        return main(list(argv))
+
+    assert await asyncio.to_thread(run, "template", "--lang", "en", "--out", str(out)) == 0
+    assert f"Template written to {out}." in capsys.readouterr().out
+    english = Texts("en")
+    rows = {sheet_title(english, sheet): lines for sheet, lines in ROWS.items()}
+    plan = fill(out, tmp_path / "plan.xlsx", {**rows, "Goals": [*rows["Goals"], ("X-1", "Ett mål", "galax", "BLA",
+                                                                                 None, 2026, 2026)]})
+    before = await counts(engine)
+
+    assert await asyncio.to_thread(run, "import", str(plan), "--lang", "en") == 1
+    err = capsys.readouterr().err
+    assert "plan.xlsx: 1 problem(s); nothing was imported." in err
+    assert "  Goals!C4: unknown level 'galax' (allowed: inriktning, kf, namnd, avdelning, enhet)\n" in err
+    assert await counts(engine) == before
+
+    fixed = fill(out, tmp_path / "fixed.xlsx", rows)
+    assert await asyncio.to_thread(run, "import", str(fixed), "--lang", "en") == 0
+    assert "fixed.xlsx imported: new units 4, people 2, roles 2, periods 2, goals 2." in capsys.readouterr().out
+    assert await counts(engine) != before

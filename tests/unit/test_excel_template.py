@@ -1,15 +1,25 @@
 """The Excel template a staff unit fills in: every sheet the import reads, Swedish
-headers, instructions, frozen header rows, drop-downs with the profile's values;
+headers (English ones with --lang en, read back the same), instructions, frozen header
+rows, drop-downs with the profile's values; problems worded in the reader's language;
 and the CLI writes it."""
 
 from __future__ import annotations
+
+import ast
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
-from bot.excel.template import INSTRUCTIONS, read_sheets, write_template
-from goals.spreadsheet import COLUMNS, GOALS, ORG, PERIODS, ROLES, PlanInvalid, parse_plan
+from bot.excel.names import COLUMN_IDS, SHEET_IDS, headers, sheet_title
+from bot.excel.problems import describe
+from bot.excel.template import read_sheets, write_template
+from dialogs.texts import Texts, load_catalog, placeholders
+from goals.spreadsheet import COLUMNS, GOALS, ORG, PEOPLE, PERIODS, ROLES, PlanInvalid, parse_plan
+
+SV, EN = Texts("sv"), Texts("en")
+INSTRUCTIONS = "Instruktioner"
 
 
 def validations(sheet) -> dict[str, list[str]]:
@@ -76,7 +86,10 @@ def test_problems_name_the_column_where_the_header_really_is(tmp_path):
     with pytest.raises(PlanInvalid) as raised:
         parse_plan(read_sheets(path))
 
-    assert [str(p) for p in raised.value.problems] == ["Mål!F2: inte ett tal: 'tjugotjugosex'"]
+    assert [describe(p, SV, raised.value.titles) for p in raised.value.problems] == [
+        "Mål!F2: inte ett tal: 'tjugotjugosex'"]
+    assert [describe(p, EN, raised.value.titles) for p in raised.value.problems] == [
+        "Mål!F2: not a number: 'tjugotjugosex'"]  # the tab as the file names it
 
 
 def test_a_missing_sheet_or_column_is_reported_before_anything_else(tmp_path):
@@ -89,7 +102,79 @@ def test_a_missing_sheet_or_column_is_reported_before_anything_else(tmp_path):
     with pytest.raises(PlanInvalid) as raised:
         parse_plan(read_sheets(path))
 
-    assert [str(p) for p in raised.value.problems] == [
+    assert [describe(p, SV, raised.value.titles) for p in raised.value.problems] == [
         "Perioder rad 1: fliken saknas",
         "Roller!C1: kolumnen 'Roll' saknas",
     ]
+    assert [describe(p, EN, raised.value.titles) for p in raised.value.problems] == [
+        "Periods row 1: sheet missing",
+        "Roller!C1: column 'Role' missing",  # either header is accepted, so the English one is right too
+    ]
+
+
+def test_the_swedish_catalog_names_sheets_and_columns_exactly_as_the_file_format():
+    # A Swedish template is the format itself: files made before the catalogs still import.
+    assert set(SHEET_IDS) == set(COLUMNS)
+    for sheet, names in COLUMNS.items():
+        assert len(COLUMN_IDS[sheet]) == len(names)
+        assert sheet_title(SV, sheet) == sheet
+        assert headers(SV, sheet) == names
+
+
+def test_english_template_has_english_sheets_headers_lists_and_instructions(tmp_path):
+    book = load_workbook(write_template(tmp_path / "template.xlsx", texts=EN))
+
+    assert book.sheetnames == ["Instructions", "Organisation units", "People", "Roles", "Goals", "Expected results",
+                               "Indicators", "Activities", "Periods"]
+    assert [c.value for c in book["Goals"][1]][:4] == ["Code", "Title", "Level", "Owner (unit code)"]
+    assert validations(book["Organisation units"])["C"] == ["municipality", "administration", "committee",
+                                                              "department", "unit"]
+    assert validations(book["Indicators"])["H"] == ["yes", "no"]
+    text = "\n".join(str(c.value) for c in book["Instructions"]["A"])
+    assert "Import with: malkoll import" in text and "unit_manager, department_head" in text
+
+
+def test_english_and_swedish_templates_read_back_the_same_and_mixed_headers_too(tmp_path):
+    rows = {
+        ORG: [["K", "Kommun", "municipality", None, "t", "stockholm_ils"], ["E", "Enhet", "enhet", "K"]],
+        PEOPLE: [["b0000000-0000-4000-8000-000000000001", "Alma", "alma@k.se", "en-US"]],
+        ROLES: [["b0000000-0000-4000-8000-000000000001", "E", "unit_manager"]],
+        GOALS: [["M-1", "Ett mål", "enhet", "E", None, 2026, 2026]],
+    }
+    plans = []
+    for texts in (SV, EN):
+        path = write_template(tmp_path / f"{texts.language}.xlsx", texts=texts)
+        book = load_workbook(path)
+        for sheet, lines in rows.items():
+            for line in lines:
+                book[sheet_title(texts, sheet)].append(line)
+        if texts is EN:  # someone pasted a Swedish header into the English file
+            book["Roles"]["C1"] = "Roll"
+        book.save(path)
+        plans.append(parse_plan(read_sheets(path)))
+
+    assert plans[0] == plans[1]
+    assert [(r.unit_code, r.role.value) for r in plans[1].roles] == [("E", "unit_manager")]
+    assert plans[1].people[0].locale == "en-US"
+
+
+def _problem_calls() -> list[tuple[str, str, set[str]]]:
+    """(file, key, parameter names) of every problem(...) / r.problem(...) in the code."""
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for path in (root / "goals" / "spreadsheet.py", root / "bot" / "excel" / "importer.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "problem":
+                if len(node.args) >= 4 and isinstance(node.args[3], ast.Constant):
+                    found.append((path.name, node.args[3].value, {k.arg for k in node.keywords}))
+    return found
+
+
+def test_every_problem_the_code_raises_has_a_text_with_its_placeholders_in_both_languages():
+    calls = _problem_calls()
+    assert len(calls) > 30  # the parser's and the importer's
+    for file, key, params in calls:
+        for language in ("sv", "en"):
+            template = load_catalog(language).get(f"excel.problem.{key}")
+            assert template is not None, f"{file}: excel.problem.{key} missing in {language}"
+            assert placeholders(template) == params, f"{file}: {key} in {language}"
