@@ -105,6 +105,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("vad betyder", 1.3), ("vad innebär", 1.3), ("what does ... mean", 1.3), ("what is meant", 1.3),
         ("vet inte hur", 1.1), ("do not know how", 1.1),
         ("hur används", 1.0), ("how is this used", 1.0), ("denna tjänst", 0.8), ("this thing", 0.8),
+        ("how ... use", 0.9), ("hur ... använd*", 0.9), ("vem är du", 1.0), ("who are you", 1.0),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
@@ -204,6 +205,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("lyckas ... inte", 1.0), ("uppnå* ... inte", 1.1), ("går ... inte ... bra", 1.1),
         ("off course", 1.2), ("shaky", 1.0), ("struggl*", 1.0), ("concern*", 0.9),
         ("missa*", 0.9), ("mot ... målvärde*", 0.9), ("off target", 1.2),
+        ("riskzon*", 1.1), ("farozon*", 1.1),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -237,6 +239,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("något mer", 1.0), ("anything else", 1.0), ("göra ... mer", 0.9),
         ("måste jag göra", 1.1), ("behöver jag göra", 1.1), ("must i do", 1.1),
         ("overdue", 1.0), ("är jag färdig", 1.1), ("färdig* med allt", 1.2), ("färdig* med", 0.9),
+        ("väntar på mig", 1.2), ("waiting for me", 1.2), ("ogjor*", 1.1), ("ofärdig*", 1.0),
+        ("undone", 1.0),
     ),
     Intent.DEADLINE: (
         ("deadline*", 1.2), ("sista dag*", 1.2), ("sista datum", 1.2), ("när ska", 1.0),
@@ -271,6 +275,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("owe*", 1.0), ("alla ... rapporterat", 1.2), ("alla ... lämnat in", 1.2),
         ("everyone ... reported", 1.2), ("everybody ... reported", 1.2),
         ("inrapportering*", 0.9), ("vilka ... inte ... klar*", 1.2), ("vem ... inte ... klar*", 1.2),
+        ("rapporteringsläg*", 1.2), ("läget ... rapportering*", 1.2), ("inte ... skickat", 1.2),
         ("inte klar*", 0.9), ("sen med", 1.1), ("sena med", 1.1), ("vem ... sen", 1.1),
         ("vilka ... sena", 1.1),
     ),
@@ -290,6 +295,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("värden ... över", 1.0), ("senaste värde*", 0.9), ("latest value*", 0.9),
         ("ändrats", 1.1), ("changing", 1.0), ("utfall*", 0.9), ("outcome*", 0.8),
         ("numbers", 0.8), ("figures", 0.8), ("blivit", 0.8), ("fler", 0.6), ("färre", 0.6),
+        ("indikatorn", 0.9), ("vad säger", 0.7),
         ("högre", 0.7), ("lägre", 0.7),
         ("bättre eller sämre", 1.2), ("better or worse", 1.2), ("än i fjol", 1.0),
         ("än ... förra", 1.0), ("compared to", 1.0),
@@ -328,6 +334,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("inte idag", 0.9), ("not today", 0.9), ("inte tid", 1.0), ("no time", 1.0),
         ("upptagen", 0.9), ("busy", 0.9), ("skjut fram", 1.3), ("postpone", 1.2), ("vänta", 0.7),
         ("nudge", 1.1),
+        ("remember me", 1.1),
     ),
 }
 
@@ -1063,7 +1070,7 @@ class _Frame:
     manner: bool
     yes_no: bool  # "har Hemtjänst Söder rapporterat?"
     wrapper: frozenset[int]  # "kan du hjälpa mig att…", "hur gör jag för att…": politeness around the ask
-    lead: int | None  # the first word after the opening
+    lead: int | None  # the first word after the opening, when it may be an imperative
 
 
 def _frame(raw: str, words: list[str]) -> _Frame:
@@ -1083,6 +1090,7 @@ def _frame(raw: str, words: list[str]) -> _Frame:
     )
     if first in _NEGATIONS:
         lead = None  # "inte nu", "jag vill inte rapportera": a negated verb asks for nothing
+    bonus_at = None if first in _WH_WORDS or first in _QUESTION_OPENERS else lead  # an imperative, not "how…"
     group = self_ = False
     for i, w in enumerate(words):
         after = words[i + 1] if i + 1 < len(words) else ""
@@ -1095,7 +1103,7 @@ def _frame(raw: str, words: list[str]) -> _Frame:
         elif w in _SELF_WORDS or (w == "i" and after in _ENGLISH_I_VERBS):
             self_ = True
     return _Frame(
-        question, when, request, group, self_, manner, first in _YES_NO_OPENERS, _wrapper(words), lead
+        question, when, request, group, self_, manner, first in _YES_NO_OPENERS, _wrapper(words), bonus_at
     )
 
 
@@ -1397,6 +1405,8 @@ def _choose_intent(
         return Intent.GOAL_STATUS, confidence  # "ligger mål 3 efter?"
     if label == Intent.TREND and has_goal and not indicator_ids:
         return Intent.GOAL_STATUS, confidence  # "how's goal 5 trending?": a goal has a status
+    if label == Intent.TREND and unit_ids and not indicator_ids and _STATUS in scores:
+        return Intent.UNIT_STATUS, confidence  # "hur ligger Björkhagen till jämfört med i fjol"
     if label == _STATUS and _whole_scope(words):
         return Intent.SUMMARY, confidence
     return Intent(label), confidence

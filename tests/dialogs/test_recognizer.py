@@ -464,3 +464,11 @@ def test_scope_words_goal_kinds_and_everyday_place_names(text, intent, units):
 def test_an_inflected_name_beats_a_name_only_brushed():
     r = recognize("personalen är sjuk hela tiden, hur ser sjukfrånvaron ut hos oss?", VOCABULARY)
     assert r.indicator_ids == (INDICATOR_IDS["Sjukfrånvaro"],)
+
+
+def test_only_an_imperative_gets_the_weight_of_the_first_word():
+    # "how … use" must not outweigh "changed" just because "how" comes first
+    assert recognize("how has energy use changed since last year", VOCABULARY).intent is Intent.TREND
+    assert recognize("byt bedömning på mål 1 till delvis uppfylld", VOCABULARY).intent is Intent.EDIT
+    r = recognize("Hur ligger Björkhagens skola till jämfört med förra året?", VOCABULARY)
+    assert (r.intent, r.period) == (Intent.UNIT_STATUS, "last_year")
