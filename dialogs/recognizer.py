@@ -106,6 +106,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("vet inte hur", 1.1), ("do not know how", 1.1),
         ("hur används", 1.0), ("how is this used", 1.0), ("denna tjänst", 0.8), ("this thing", 0.8),
         ("how ... use", 0.9), ("hur ... använd*", 0.9), ("vem är du", 1.0), ("who are you", 1.0),
+        ("lost", 0.9), ("vilse", 0.9), ("förvirrad", 0.9), ("confused", 0.9),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
@@ -138,6 +139,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("svara på ... uppföljning*", 1.0),
         ("rapport", 0.6), ("rapporten", 0.6), ("påbörja*", 0.9), ("börja*", 0.7), ("starta", 0.7),
         ("dags ... uppföljning*", 1.0), ("dags ... rapport*", 1.0), ("formulär*", 0.9),
+        ("kör ... uppföljning*", 1.0), ("kör ... rapportering*", 1.0),
         ("file my", 0.9), ("file ... return", 1.0), ("underlag*", 0.6),
     ),
     Intent.CONTINUE: (
@@ -171,6 +173,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("komplettera*", 1.0), ("skriva om", 1.0), ("skriv om", 1.0), ("göra om", 0.9),
         ("gör om", 0.9), ("ta bort", 0.8), ("lägga till", 0.7), ("redo", 0.8),
         ("fel siffr*", 1.1), ("fel värde*", 1.1), ("fel ... mål*", 1.0), ("råka*", 0.9),
+        ("wrong", 0.9), ("fel", 0.75),
     ),
     Intent.BEHIND: (
         ("ligg* ... efter", 1.2), ("låg ... efter", 1.2), ("släp*", 1.1),
@@ -206,6 +209,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("off course", 1.2), ("shaky", 1.0), ("struggl*", 1.0), ("concern*", 0.9),
         ("missa*", 0.9), ("mot ... målvärde*", 0.9), ("off target", 1.2),
         ("riskzon*", 1.1), ("farozon*", 1.1),
+        ("attention", 1.0), ("uppmärksamhet", 1.0), ("fel håll", 1.1), ("fel riktning", 1.1),
+        ("wrong direction", 1.1), ("pekar fel", 1.1),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -222,6 +227,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("how did", 0.9), ("how ... do", 0.6),
         ("redovis* status*", 1.3), ("redovis* ... läget", 1.2),
         ("rätt spår", 1.0), ("på spår", 0.9),
+        ("på väg", 0.9),
     ),
     Intent.LEFT_TO_REPORT: (
         ("kvar ... rapporter*", 1.3), ("har jag kvar", 1.2), ("jag kvar", 1.1),
@@ -276,6 +282,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("everyone ... reported", 1.2), ("everybody ... reported", 1.2),
         ("inrapportering*", 0.9), ("vilka ... inte ... klar*", 1.2), ("vem ... inte ... klar*", 1.2),
         ("rapporteringsläg*", 1.2), ("läget ... rapportering*", 1.2), ("inte ... skickat", 1.2),
+        ("om ... har rapporter*", 1.2), ("om ... har lämnat*", 1.2), ("whether ... report*", 1.2),
         ("inte klar*", 0.9), ("sen med", 1.1), ("sena med", 1.1), ("vem ... sen", 1.1),
         ("vilka ... sena", 1.1),
     ),
@@ -308,6 +315,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("sum up", 1.1), ("recap", 1.0), ("summering*", 1.2),
         ("läget ... avdelning*", 1.1), ("rapport om läget", 1.2),
         ("per enhet", 1.0), ("per unit", 1.0),
+        ("rundown", 1.0),
     ),
     Intent.LINK_CHANNEL: (
         ("koppla ... kanal*", 1.4), ("kanal* ... till", 1.2), ("anslut ... kanal*", 1.4),
@@ -372,6 +380,7 @@ _EXTRA_CUE = 0.05
 _FULL_SCORE = 1.2  # a pattern this strong means "certain"
 # one typo (swap, missing or extra letter) in five letters, two from ten letters on
 _TYPO_SIMILARITY = 0.79
+_MAX_ENDING = 4  # "rapporterade": an inflection after a stem is at most this long
 
 
 class _Spec:
@@ -516,7 +525,8 @@ def _typo_of(token: str) -> str | None:
             continue
         if any(s.prefix for s in compiled.specs_by_text[kw]):
             # a typo in the stem of an inflected form: "rappotera" ~ "rapporter*" + "a"
-            heads = [token[:k] for k in range(len(kw) - 1, len(kw) + 2)]
+            # ... followed by an ending, not by another word ("statsministern" is not "status")
+            heads = [token[:k] for k in range(len(kw) - 1, len(kw) + 2) if len(token) - k <= _MAX_ENDING]
         elif abs(len(kw) - len(token)) <= 2:
             heads = [token]
         else:
@@ -834,10 +844,14 @@ class _NameIndex:
             positions = frozenset(p for _, p in per.values())
             quality = score / matched if matched else 0.0
             result.append(_Candidate(self.kind, entity_id, score, coverage, positions, quality))
-        if not result:
-            return []
-        best = max(c.score for c in result)
-        return [c for c in result if c.score >= best - _TIE]
+        # among names read from the same words the best wins, ties are ambiguous ("Ekbacken");
+        # names read from other words stand on their own ("jämför Ekbacken med Solängen")
+        result.sort(key=lambda c: c.score, reverse=True)
+        kept: list[_Candidate] = []
+        for c in result:
+            if all(c.score >= k.score - _TIE for k in kept if k.positions & c.positions):
+                kept.append(c)
+        return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -1128,6 +1142,17 @@ _REPORTING = frozenset({Intent.REPORT, Intent.LEFT_TO_REPORT, Intent.NOT_REPORTE
 _HELP_INTERJECTION = 1.0  # a question this clear after "hjälp," is what is asked
 
 
+def _asks_which(words: list[str]) -> str | None:
+    """"goals" for "vilka mål…", "which goals…"; "units" for "vilka enheter…"."""
+    for a, b in zip(words, words[1:]):
+        if a in ("vilka", "which", "what"):
+            if b in ("mal", "malen", "goals", "targets", "kpis"):
+                return "goals"
+            if b.startswith("enhet") or b in ("units", "teams"):
+                return "units"
+    return None
+
+
 def _whole_scope(words: list[str]) -> bool:
     """"alla enheter", "hela avdelningen", "all units": the department as a whole."""
     return any(
@@ -1175,6 +1200,8 @@ def _reframe(
         if frame.group or (frame.yes_no and names_unit and not frame.self_):
             return Intent.NOT_REPORTED  # "har alla enheter rapporterat?", "har Solrosen rapporterat?"
         return Intent.LEFT_TO_REPORT  # "har jag missat att rapportera något?"
+    if label == Intent.SNOOZE and frame.group and not {"mig", "me", "oss", "us"} & set(words):
+        return Intent.NOT_REPORTED  # "vem behöver jag påminna om T2": others to remind
     if label in _COMMANDS and frame.when:
         return Intent.DEADLINE  # "när är det stopp för rapporteringen"
     if label == Intent.NOT_REPORTED and frame.self_ and not frame.group:
@@ -1372,6 +1399,14 @@ def _choose_intent(
     ranked = sorted(((s, label) for label, (s, _) in scores.items()), reverse=True)
     if (not ranked or ranked[0][0] < _UNKNOWN_BELOW) and frame.when and period:
         return Intent.DEADLINE, 0.6  # "när är T2?", "when's the interim report"
+    if (not ranked or ranked[0][0] < _UNKNOWN_BELOW) and not (goal_ids or unit_ids or indicator_ids):
+        # "vilka mål?", "which goals need attention?": the question most asked about goals;
+        # "vilka enheter?": which units have not reported
+        which = _asks_which(words)
+        if which == "goals":
+            return Intent.BEHIND, 0.6
+        if which == "units":
+            return Intent.NOT_REPORTED, 0.6
     if not ranked or ranked[0][0] < _UNKNOWN_BELOW:
         # only a name: "Solrosens förskola", "mål 7", "andel nöjda brukare"; or a question
         # about one ("hur många fallolyckor hade Ekbacken i T1?"). Not a name among other
@@ -1405,8 +1440,11 @@ def _choose_intent(
         return Intent.GOAL_STATUS, confidence  # "ligger mål 3 efter?"
     if label == Intent.TREND and has_goal and not indicator_ids:
         return Intent.GOAL_STATUS, confidence  # "how's goal 5 trending?": a goal has a status
-    if label == Intent.TREND and unit_ids and not indicator_ids and _STATUS in scores:
-        return Intent.UNIT_STATUS, confidence  # "hur ligger Björkhagen till jämfört med i fjol"
+    if label == Intent.TREND and unit_ids and not indicator_ids and (_STATUS in scores or len(unit_ids) >= 2):
+        # "hur ligger Björkhagen till jämfört med i fjol", "jämför Ekbacken med Solängen"
+        return Intent.UNIT_STATUS, confidence
+    if label == Intent.TREND and not indicator_ids and _asks_which(words) == "goals":
+        return Intent.BEHIND, confidence  # "vilka mål har haft negativ utveckling"
     if label == _STATUS and _whole_scope(words):
         return Intent.SUMMARY, confidence
     return Intent(label), confidence

@@ -472,3 +472,13 @@ def test_only_an_imperative_gets_the_weight_of_the_first_word():
     assert recognize("byt bedömning på mål 1 till delvis uppfylld", VOCABULARY).intent is Intent.EDIT
     r = recognize("Hur ligger Björkhagens skola till jämfört med förra året?", VOCABULARY)
     assert (r.intent, r.period) == (Intent.UNIT_STATUS, "last_year")
+
+
+def test_which_questions_without_a_cue_and_names_in_different_words():
+    assert recognize("vilka mål?", VOCABULARY).intent is Intent.BEHIND
+    assert recognize("vilka enheter?", VOCABULARY).intent is Intent.NOT_REPORTED
+    r = recognize("jämför Ekbackens äldreboende med Solängens gruppboende", VOCABULARY)
+    assert (r.intent, r.unit_ids) == (Intent.UNIT_STATUS, (2, 10))
+    assert recognize("vem behöver jag påminna om T2", VOCABULARY).intent is Intent.NOT_REPORTED
+    # a typo fix reads an ending after a stem, not a whole other word ("stats|ministern")
+    assert recognize("vad heter statsministern", VOCABULARY).intent is Intent.UNKNOWN
