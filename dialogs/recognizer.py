@@ -107,12 +107,14 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("hur används", 1.0), ("how is this used", 1.0), ("denna tjänst", 0.8), ("this thing", 0.8),
         ("how ... use", 0.9), ("hur ... använd*", 0.9), ("vem är du", 1.0), ("who are you", 1.0),
         ("lost", 0.9), ("vilse", 0.9), ("förvirrad", 0.9), ("confused", 0.9),
+        ("förstår du", 1.0), ("är du en", 1.0), ("robot", 1.0), ("are you a", 1.0),
     ),
     Intent.MENU: (
         ("meny*", 1.0), ("menyn", 1.0), ("menu", 1.0), ("huvudmeny*", 1.0), ("startmeny*", 1.0),
         ("visa alternativ*", 0.9), ("alternativ*", 0.6), ("options", 0.7),
         ("tillbaka till start*", 1.1), ("tillbaka", 0.7), ("back to", 0.8), ("go back", 0.8),
         ("välja på", 1.0), ("startsida*", 1.0),
+        ("för val", 0.9),
         ("börja om", 0.8), ("start over", 0.8), ("visa val", 1.0), ("home", 0.6),
     ),
     Intent.GREETING: (
@@ -125,6 +127,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("evening", 0.7), ("morsning", 0.8), ("good day", 0.8),
         ("morrn", 0.8), ("mornin", 0.7), ("hiya", 0.7), ("howdy", 0.7), ("greetings", 0.7),
         ("god förmiddag", 0.8), ("god natt", 0.8),
+        ("godkväll", 0.8), ("godmiddag", 0.8),
         ("yo", 0.6), ("tjenixen", 0.8), ("hallåj", 0.8),
     ),
     Intent.REPORT: (
@@ -155,7 +158,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
     ),
     Intent.CANCEL: (
         ("avbryt*", 1.1), ("sluta", 1.0), ("glöm det", 1.0), ("stopp*", 1.0), ("stop", 1.0),
-        ("avsluta", 1.0), ("cancel", 1.1), ("never mind", 1.0), ("nevermind", 1.0),
+        ("avsluta", 1.0), ("cancel*", 1.1), ("never mind", 1.0), ("nevermind", 1.0),
         ("abort", 1.0), ("quit", 0.9), ("exit", 0.8), ("strunt*", 1.0), ("skit ... samma", 1.0),
         ("skit i det", 1.0), ("skippa*", 0.9), ("forget it", 1.0), ("forget about it", 1.0),
         ("nej tack", 0.8), ("no thanks", 0.8), ("ångrar", 0.9),
@@ -211,6 +214,8 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("riskzon*", 1.1), ("farozon*", 1.1),
         ("attention", 1.0), ("uppmärksamhet", 1.0), ("fel håll", 1.1), ("fel riktning", 1.1),
         ("wrong direction", 1.1), ("pekar fel", 1.1),
+        ("going wrong", 1.2), ("går fel", 1.1), ("brinner", 1.0), ("akut*", 0.9),
+        ("underskott", 1.1), ("deficit", 1.1), ("overspen*", 1.1),
     ),
     _STATUS: (
         ("hur går det", 1.0), ("hur gick det", 1.0), ("hur ligger ... till", 1.0),
@@ -228,6 +233,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("redovis* status*", 1.3), ("redovis* ... läget", 1.2),
         ("rätt spår", 1.0), ("på spår", 0.9),
         ("på väg", 0.9),
+        ("vad har hänt", 0.9), ("what happened", 0.9),
     ),
     Intent.LEFT_TO_REPORT: (
         ("kvar ... rapporter*", 1.3), ("har jag kvar", 1.2), ("jag kvar", 1.1),
@@ -239,7 +245,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("inte gjor*", 1.1), ("har jag inte", 0.9), ("not done", 1.0),
         ("kvar att göra", 1.2), ("left to report", 1.3), ("have left", 1.1),
         ("outstanding", 1.0), ("still need", 1.1), ("do i still", 1.0), ("to do list", 1.0),
-        ("klar* med allt", 1.2), ("är jag klar", 1.1), ("am i done", 1.1), ("har jag missat", 1.1),
+        ("klar* med allt", 1.2), ("är jag klar", 1.1), ("am i done", 1.1), ("har jag missat", 1.3), ("har jag glömt", 1.3),
         ("got left", 1.1), ("what is left", 1.1), ("vad är kvar", 1.1), ("vad finns kvar", 1.1),
         ("kvar", 0.8),
         ("något mer", 1.0), ("anything else", 1.0), ("göra ... mer", 0.9),
@@ -247,6 +253,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("overdue", 1.0), ("är jag färdig", 1.1), ("färdig* med allt", 1.2), ("färdig* med", 0.9),
         ("väntar på mig", 1.2), ("waiting for me", 1.2), ("ogjor*", 1.1), ("ofärdig*", 1.0),
         ("undone", 1.0),
+        ("ta tag i", 1.0), ("vad ska vara klar*", 1.2), ("need to do", 1.1),
     ),
     Intent.DEADLINE: (
         ("deadline*", 1.2), ("sista dag*", 1.2), ("sista datum", 1.2), ("när ska", 1.0),
@@ -327,6 +334,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
         ("export*", 1.2), ("excel*", 1.1), ("ladda ner", 1.1), ("ladda hem", 1.1),
         ("download", 1.1), ("spreadsheet", 1.0), ("kalkyl*", 1.0), ("xls*", 1.1), ("csv", 1.0),
         ("som fil", 0.9), ("få ut", 0.7),
+        ("en fil", 0.9), ("file", 0.7),
         ("spara ... fil", 0.9), ("skriv ut", 0.7), ("print", 0.7), ("as a file", 0.9),
     ),
     Intent.UNKNOWN: (
@@ -350,7 +358,7 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
 # negated ("har ännu inte lämnat in"), "left to report" after "kvar" and a deadline after
 # "datum"; listing them once keeps the four intents in step when a synonym is added.
 _REPORT_VERBS = (
-    "rapport*", "redovis*", "inkomm*", "lämna* in", "lämna* ... uppföljning*", "lämna* ... rapport*",
+    "rapport*", "redovis*", "inkomm*", "inskick*", "inlämn*", "lämna* in", "lämna* ... uppföljning*", "lämna* ... rapport*",
     "skicka* in", "fyll* i", "följ* upp", "report*", "submit*", "fill* in", "hand* in", "turn* in",
 )
 
@@ -733,7 +741,7 @@ _NAME_STOPWORDS = frozenset(
     stem(w)
     for w in (
         "och i en ett for av med som ska sin sig har ha vara till pa den det de att om "
-        "bland hos vid inom samt the of and in on to a an alla fler"
+        "bland hos vid inom samt the of and in on to a an alla fler verksamhet verksamheten"
     ).split()
 )
 # Words of a question that never name a unit, goal or indicator.
@@ -749,7 +757,8 @@ _QUESTION_STOPWORDS = frozenset(
         "status trend trenden indikator indikatorn indicator vardet value "
         "inte ej not no ja nej yes tack please pls kan can idag nu just da egentligen "
         "totalt generellt allmant overall today now really then over sedan since "
-        "malvarde malvardet malvardena indikatorer aktiviteter alla all"
+        "malvarde malvardet malvardena indikatorer aktiviteter alla all oss us verksamheten "
+        "forra foregande last this denna detta"
     ).split()
 )
 
@@ -1052,6 +1061,12 @@ _QUESTION_OPENERS = frozenset(
     "did do does".split()
 )
 _WHEN_WORDS = frozenset({"nar", "when"})
+_BEFORE_DATE = frozenset({"fore", "innan", "senast", "before", "by"})
+_DATE_WORDS = frozenset(
+    "januari februari mars april maj juni juli augusti september oktober november december "
+    "january february march may june july august october "
+    "mandag tisdag onsdag torsdag fredag monday tuesday wednesday thursday friday".split()
+)
 _WH_WORDS = frozenset("vad vilka vilken vilket vem nar hur what which who when how".split())
 _NEGATIONS = frozenset({"inte", "ej", "not", "aldrig", "never"})
 _GROUP_WORDS = frozenset(
@@ -1063,6 +1078,7 @@ _GOAL_NOUNS = frozenset({"mal", "malen", "malet", "goal", "goals", "uppfoljninga
 _VERBS_AFTER_WHICH = frozenset(
     "har ar ska saknas saknar behover maste ligger lamnade rapporterade have are has".split()
 )
+_POSSESSIVES = frozenset({"mina", "min", "my", "vara", "our"})
 _SELF_WORDS = frozenset("jag mig min mina mitt vi oss me my mine we us our myself".split())
 _ENGLISH_I_VERBS = frozenset(
     "have had need am still do did must should want will would can to report not got already".split()
@@ -1091,7 +1107,9 @@ def _frame(raw: str, words: list[str]) -> _Frame:
     lead = next((i for i, w in enumerate(words) if w not in _OPENING_WORDS), None)
     first = words[lead] if lead is not None else ""
     nxt = words[lead + 1] if lead is not None and lead + 1 < len(words) else ""
-    when = first in _WHEN_WORDS or (first, nxt) in (("till", "nar"), ("by", "when"))
+    when = first in _WHEN_WORDS or (first, nxt) in (("till", "nar"), ("by", "when")) or any(
+        a in _BEFORE_DATE and (b.isdigit() or b in _DATE_WORDS) for a, b in zip(words, words[1:])
+    )  # "måste jag rapportera före 15 maj?"
     # "hur många enheter har rapporterat" counts; "hur rapporterar jag" asks for instructions
     counting = (first, nxt) in (("hur", "manga"), ("hur", "mycket"), ("how", "many"), ("how", "much"))
     manner = first in ("hur", "how") and not counting
@@ -1108,11 +1126,14 @@ def _frame(raw: str, words: list[str]) -> _Frame:
     group = self_ = False
     for i, w in enumerate(words):
         after = words[i + 1] if i + 1 < len(words) else ""
-        if w in _GROUP_WORDS or w.startswith("enhet"):
+        before = words[i - 1] if i else ""
+        if (w in _GROUP_WORDS or w.startswith("enhet")) and before in _POSSESSIVES:
+            self_ = True  # "alla mina enheter": the writer's own
+        elif w in _GROUP_WORDS or w.startswith("enhet"):
             group = True
         elif w == "vilka" and after in _VERBS_AFTER_WHICH:
             group = True
-        elif w == "alla" and after not in _GOAL_NOUNS:
+        elif w == "alla" and after not in _GOAL_NOUNS and after not in _POSSESSIVES:
             group = True
         elif w in _SELF_WORDS or (w == "i" and after in _ENGLISH_I_VERBS):
             self_ = True

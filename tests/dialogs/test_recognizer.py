@@ -482,3 +482,13 @@ def test_which_questions_without_a_cue_and_names_in_different_words():
     assert recognize("vem behöver jag påminna om T2", VOCABULARY).intent is Intent.NOT_REPORTED
     # a typo fix reads an ending after a stem, not a whole other word ("stats|ministern")
     assert recognize("vad heter statsministern", VOCABULARY).intent is Intent.UNKNOWN
+
+
+def test_my_own_units_a_date_and_generic_words_of_names():
+    r = recognize("har jag rapporterat T1 för alla mina enheter?", VOCABULARY)
+    assert r.intent is Intent.LEFT_TO_REPORT  # "mina enheter" are the writer's own
+    assert recognize("när måste vi skicka in T2, före 15 maj?", VOCABULARY).intent is Intent.DEADLINE
+    # "verksamheten" in goal 4's name ("… av verksamheten") says nothing about goal 4
+    r = recognize("hur går verksamheten på Björkhagens skola", VOCABULARY)
+    assert (r.intent, r.goal_ids) == (Intent.UNIT_STATUS, ())
+    assert recognize("hur gick det för oss i T3 förra året?", VOCABULARY).intent is Intent.BEHIND
