@@ -109,6 +109,11 @@ async def post_due_summaries(
     report = PostReport()
     texts = Texts(schedule.language)
     today = now.date()
+    # Several channels can follow one node, and a deadline post and a weekly one can
+    # fall on the same day: each node's summary (its status rules for every goal) is
+    # worked out once per pass, not once per post.
+    summaries: dict[tuple[int, int], Any] = {}
+    profiles: dict[int, Any] = {}
     for link in await links.all():
         for period, occasion in await _due_for(uow_factory, link, now, schedule):
             item = Due(link, period, occasion)
@@ -120,12 +125,18 @@ async def post_due_summaries(
                 report.skipped += 1
                 continue
             ref = await _channel_ref(references, link)
-            summary = await load_summary(uow_factory(), node_id=link.org_node_id, today=today, period_id=period.id)
+            summary_key = (link.org_node_id, period.id)
+            if summary_key not in summaries:
+                summaries[summary_key] = await load_summary(uow_factory(), node_id=link.org_node_id, today=today,
+                                                            period_id=period.id)
+            summary = summaries[summary_key]
             if ref is None or summary is None:
                 await ledger.finish(**key, status="failed", activity_id=None, now=now)
                 report.failed.append((item, "no channel reference" if ref is None else "nothing to summarise"))
                 continue
-            profile = await profile_for(uow_factory(), node_id=link.org_node_id)
+            if link.org_node_id not in profiles:
+                profiles[link.org_node_id] = await profile_for(uow_factory(), node_id=link.org_node_id)
+            profile = profiles[link.org_node_id]
             content = build_summary_card(texts, summary, profile=profile, today=today,
                                          occasion="deadline" if occasion == DEADLINE else "weekly")
             result = await sender.send(ref, MessageFactory.attachment(CardFactory.adaptive_card(content)))

@@ -25,16 +25,20 @@ Decisions:
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from goals.model import Direction, Fulfilment, Goal, Indicator, OrgKind, OrgNode, Period
+from goals.model import Direction, FollowUp, Fulfilment, Goal, Indicator, OrgKind, OrgNode, Period
 from goals.ports import GoalSnapshot, UnitOfWork
 from goals.status import REPORTED, Reason, behind_reasons, severity
 
 MOVEMENTS = 5  # the largest movements kept
+# An assessment as stored (a Fulfilment, or its plain string from the database) →
+# the Fulfilment; a dict lookup, not an enum call per goal.
+_FULFILMENT: dict[object, Fulfilment | None] = {f.value: f for f in Fulfilment} | {None: None, "": None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,19 +114,20 @@ def summarise(
     """`nodes`: the node's subtree; `snapshots`: goals owned in it for the period's
     year; `previous`: the same for the year before (for movements)."""
     by_id = {n.id: n for n in nodes}
+    year, period_id = period.year, period.id
     counted = [
         s for s in snapshots
-        if s.goal.owner_id in by_id and s.goal.is_valid_in(period.year) and period.start <= today
+        if s.goal.owner_id in by_id and s.goal.is_valid_in(year) and period.start <= today
     ]
     by_assessment: dict[Fulfilment | None, int] = {f: 0 for f in Fulfilment}
     by_assessment[None] = 0
     per_unit: dict[int, list[int]] = {}  # owner id -> [goals, missing]
     behind: list[BehindItem] = []
     for snapshot in counted:
-        follow_up = snapshot.follow_ups.get(period.id)
+        follow_up = snapshot.follow_ups.get(period_id)
         reported = follow_up is not None and follow_up.state in REPORTED
         verdict = (follow_up.assessment or follow_up.forecast) if reported else None
-        by_assessment[Fulfilment(verdict) if verdict else None] += 1
+        by_assessment[_FULFILMENT.get(verdict)] += 1
         tally = per_unit.setdefault(snapshot.goal.owner_id, [0, 0])
         tally[0] += 1
         tally[1] += 0 if reported else 1
@@ -157,34 +162,41 @@ def largest_movements(
     snapshots: Sequence[GoalSnapshot], previous: Sequence[GoalSnapshot], period: Period, *, limit: int = MOVEMENTS
 ) -> list[Movement]:
     """Indicator values of `period` against the same kind of period a year earlier."""
-    last_year_values = _last_year_values(previous, period)
     earlier_of = _EarlierPeriod(period)
+    period_id = period.id
+    last_year_values: dict[tuple[int, str], float] | None = None  # read only if some goal needs it
     # (rank, snapshot, indicator, before, after); Movement objects only for the few kept.
     found: list[tuple[tuple[float, str, int, int], GoalSnapshot, Indicator, float, float]] = []
     for snapshot in snapshots:
-        if not snapshot.goal.indicators:
+        indicators = snapshot.goal.indicators
+        if not indicators:
             continue
-        now_values = _values(snapshot, period.id)
+        if not snapshot.history and period_id not in snapshot.follow_ups:
+            continue  # nothing recorded for the period (most goals before their report)
+        earlier = earlier_of(snapshot.periods)
+        now_values, before_values = _values(snapshot, period_id, earlier.id if earlier else None)
         if not now_values:
             continue
-        earlier = earlier_of(snapshot.periods)
-        before_values = _values(snapshot, earlier.id) if earlier else {}
-        for indicator in snapshot.goal.indicators:
+        for indicator in indicators:
             after = now_values.get(indicator.id)
             if after is None:
                 continue
             before = before_values.get(indicator.id)
             if before is None:
-                before = last_year_values.get(_indicator_key(snapshot.goal.owner_id, indicator))
-            if before is None or before == after:
+                if last_year_values is None:
+                    last_year_values = _last_year_values(previous, period)
+                before = last_year_values.get((snapshot.goal.owner_id, _indicator_name(indicator)))
+                if before is None:
+                    continue
+            if before == after:
                 continue
             relative = abs(after - before) / abs(before) if before else abs(after - before)
-            rank = (-relative, snapshot.owner_name, snapshot.goal.number, indicator.id)
-            found.append((rank, snapshot, indicator, before, after))
+            found.append(((-relative, snapshot.owner_name, snapshot.goal.number, indicator.id), snapshot, indicator,
+                          before, after))
     return [
         Movement(snapshot.goal, snapshot.owner_name, indicator, before, after,
                  (after > before) == (indicator.direction != Direction.DECREASE))
-        for _, snapshot, indicator, before, after in heapq.nsmallest(limit, found, key=lambda item: item[0])
+        for _, snapshot, indicator, before, after in heapq.nsmallest(limit, found, key=_rank)
     ]
 
 
@@ -241,33 +253,66 @@ class _EarlierPeriod:
         return self._cache[key]
 
 
-def _values(snapshot: GoalSnapshot, period_id: int) -> dict[int, float]:
-    """Indicator id -> total recorded for the period: the follow-up's, else history's."""
-    values: dict[int, float] = {}
-    for indicator_id, points in snapshot.history.items():
-        for pid, measurement in points:
-            if pid == period_id and measurement.total is not None:
-                values[indicator_id] = measurement.total
-    follow_up = snapshot.follow_ups.get(period_id)
-    if follow_up is not None:
-        values.update((i, m.total) for i, m in follow_up.indicator_values.items() if m.total is not None)
-    return values
+_NONE: dict[int, float] = {}
 
 
-def _indicator_key(owner_id: int, indicator: Indicator) -> tuple[int, str]:
-    return owner_id, (indicator.kpi_id or indicator.code or indicator.name).strip().casefold()
+def _values(snapshot: GoalSnapshot, period_id: int, earlier_id: int | None) -> tuple[dict[int, float], dict[int, float]]:
+    """Indicator id -> total recorded, for the period and for the earlier one: the
+    follow-up's, else history's. One walk of the history for both (most snapshots
+    have none, and then only the follow-ups are looked at)."""
+    follow_ups = snapshot.follow_ups
+    now = _recorded(follow_ups.get(period_id))
+    before = _recorded(follow_ups.get(earlier_id)) if earlier_id is not None and follow_ups else _NONE
+    if snapshot.history:
+        from_history: dict[int, dict[int, float]] = {period_id: {}, earlier_id: {}}
+        for indicator_id, points in snapshot.history.items():
+            for pid, measurement in points:
+                values = from_history.get(pid)
+                if values is not None and measurement.total is not None:
+                    values[indicator_id] = measurement.total
+        # The follow-up's value wins over history's for the same period.
+        now = {**from_history[period_id], **now}
+        if earlier_id is not None:
+            before = {**from_history[earlier_id], **before}
+    return now, before
+
+
+def _recorded(follow_up: FollowUp | None) -> dict[int, float]:
+    if follow_up is None or not follow_up.indicator_values:
+        return _NONE
+    return {i: m.total for i, m in follow_up.indicator_values.items() if m.total is not None}
+
+
+def _rank(item: tuple) -> tuple:
+    return item[0]
+
+
+def _indicator_name(indicator: Indicator) -> str:
+    """What identifies an indicator across years: its Kolada id, code or name, folded."""
+    return _folded(indicator.kpi_id or indicator.code or indicator.name)
+
+
+@functools.lru_cache(maxsize=8192)
+def _folded(raw: str) -> str:
+    # Thousands of goals share a handful of these: each is folded once.
+    return raw.strip().casefold()
 
 
 def _last_year_values(previous: Sequence[GoalSnapshot], period: Period) -> dict[tuple[int, str], float]:
     values: dict[tuple[int, str], float] = {}
     earlier_of = _EarlierPeriod(period)
     for snapshot in previous:
-        earlier = earlier_of(snapshot.periods)
-        if earlier is None or not snapshot.goal.indicators:
+        if not snapshot.goal.indicators:
             continue
-        recorded = _values(snapshot, earlier.id)
+        earlier = earlier_of(snapshot.periods)
+        if earlier is None:
+            continue
+        recorded, _ = _values(snapshot, earlier.id, None)
+        if not recorded:
+            continue
+        owner_id = snapshot.goal.owner_id
         for indicator in snapshot.goal.indicators:
             value = recorded.get(indicator.id)
             if value is not None:
-                values.setdefault(_indicator_key(snapshot.goal.owner_id, indicator), value)
+                values.setdefault((owner_id, _indicator_name(indicator)), value)
     return values

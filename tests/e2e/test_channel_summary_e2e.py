@@ -82,6 +82,29 @@ async def test_the_scheduled_post_after_the_deadline_goes_to_the_channel_once(bo
     assert (second.posted, second.skipped, len(bot.connector.activities)) == ([], 1, before + 1)
 
 
+async def test_two_channels_following_one_department_both_get_the_same_post_once(bot, engine, demo_org):
+    url = bot.connector.url
+    other = "19:ledning-forskola@thread.tacv2"
+    await bot.say(_in_channel("koppla kanalen till avdelning förskola", url, BERTIL))
+    await bot.say(message("koppla kanalen till avdelning förskola", service_url=url, user=BERTIL, team_id=TEAM,
+                          channel_id=other))
+    sessionmaker = make_sessionmaker(engine)
+    make_uow = make_uow_factory(sessionmaker)
+    async with make_uow() as uow:
+        root = (await uow.orgs.ancestors(demo_org.units["SOL"]))[-1]
+        t1 = (await uow.periods.for_root(root.id))[0]
+    the_day_after = datetime.combine(t1.deadline + timedelta(days=1), time(10), ZoneInfo("Europe/Stockholm"))
+    references = ReferenceStore(sessionmaker)
+    sender = ProactiveSender(bot.runner.app[RUNTIME].adapter, app_id="", references=references)
+    before = len(bot.connector.activities)
+    report = await post_due_summaries(uow_factory=make_uow, links=ChannelLinkStore(sessionmaker),
+                                      ledger=SummaryPostLedger(sessionmaker), references=references, sender=sender,
+                                      now=the_day_after)
+    posted = bot.connector.activities[before:]
+    assert sorted(r.conversation_id for r in posted) == sorted([CHANNEL, other])
+    assert len(report.posted) == 2 and posted[0].cards == posted[1].cards
+
+
 def _elements(node):
     if isinstance(node, dict):
         yield node
