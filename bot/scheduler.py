@@ -20,10 +20,12 @@ Started and stopped with the app (`scheduler_context`, registered by bot/app.py)
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -65,6 +67,7 @@ log = structlog.get_logger(__name__)
 PASS_INTERVAL_SECONDS = 60.0
 CONCURRENCY = 24  # sends in flight; the pacers, not this, set the rate
 CLAIM_CHUNK = 400  # about 8 s of sending at Teams' rate, far inside the 10-minute lease
+FREEZE_FROM = 1000  # reminders in a pass from which the heap read for it is frozen (_frozen_heap)
 # Deadlines a pass looks at: far enough back for the after-deadline reminders and a
 # late pass, far enough ahead for the earliest before-deadline reminder.
 LOOK_BACK = timedelta(days=75)
@@ -164,6 +167,11 @@ class ReminderScheduler:
             return now + timedelta(seconds=time.monotonic() - started)
 
         data.people.update(await self._reader.people([r.person_id for r in due]))
+        with _frozen_heap(len(due) >= FREEZE_FROM):
+            return await self._send_due(due, data, now, report, later)
+
+    async def _send_due(self, due: list[PlannedReminder], data: ReminderData, now: datetime, report: PassReport,
+                        later: Callable[[], datetime]) -> PassReport:
         regular: set[tuple[int, int]] = set()
         unreachable: list[_Message] = []
         outcomes = _OutcomeWriter(self.ledger, now)
@@ -402,6 +410,24 @@ class ReminderScheduler:
                 raise
             except Exception:  # noqa: BLE001 - the scheduler must outlive one bad pass
                 log.exception("reminders.pass_failed", instance=self.instance_id)
+
+
+@contextmanager
+def _frozen_heap(freeze: bool) -> Iterator[None]:
+    """A large pass keeps its plan (people, goals, references: a million objects for
+    10,000 reminders) alive while it sends, and every full garbage collection walked
+    all of it: pauses of 100–600 ms in which no request left, and after which the
+    pacer cannot win the time back. gc.freeze() sets what exists now aside from
+    collection until the pass ends; objects that die meanwhile are still freed by
+    reference counting, only cycles among them wait for the unfreeze."""
+    if not freeze:
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class _OutcomeWriter:
