@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -105,19 +105,36 @@ class Pacer:
         self._clock = clock
         self._slot = float("-inf")  # when the next request is due by the schedule
         self._paused_until = 0.0
+        self._queue: deque[asyncio.Future[None]] = deque()  # requests waiting, first in line first
 
     @property
     def rate(self) -> float:
         return 1.0 / self.interval
 
     async def acquire(self) -> None:
-        while True:
-            now = self._clock()
-            wait = max(self._slot - self.tolerance, self._paused_until) - now
-            if wait <= 0:
-                self._slot = max(self._slot, now) + self.interval
-                return
-            await asyncio.sleep(wait)
+        if not self._queue and self._take():
+            return
+        # Waiters line up: only the first one sleeps until its slot, and hands over
+        # to the next when it leaves. (All of them sleeping to the same moment woke
+        # every sender for every request: a third of the pass's CPU.)
+        me: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(me)
+        try:
+            if self._queue[0] is not me:
+                await me
+            while not self._take():
+                await asyncio.sleep(max(self._slot - self.tolerance, self._paused_until) - self._clock())
+        finally:
+            self._queue.remove(me)
+            if self._queue and not self._queue[0].done():
+                self._queue[0].set_result(None)
+
+    def _take(self) -> bool:
+        now = self._clock()
+        if max(self._slot - self.tolerance, self._paused_until) > now:
+            return False
+        self._slot = max(self._slot, now) + self.interval
+        return True
 
     def pause(self, seconds: float) -> None:
         """Retry-After: nothing leaves for `seconds`, and the rate drops (SLOW_DOWN)."""

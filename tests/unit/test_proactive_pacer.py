@@ -78,3 +78,27 @@ async def test_retry_after_stops_every_request_and_slows_the_pace_within_a_floor
         pacer.pause(0.0)
     assert pacer.rate == pytest.approx(40.0)
     assert MIN_SHARE < proactive.MARGIN < 1.0
+
+
+async def test_many_senders_waiting_leave_in_turn_at_the_rate_and_one_timer_serves_them(fake_time, monkeypatch):
+    sleeps = 0
+    advance = fake_time.sleep
+
+    async def counted(seconds: float) -> None:
+        nonlocal sleeps
+        sleeps += 1
+        await advance(seconds)
+
+    monkeypatch.setattr(proactive.asyncio, "sleep", counted)
+    pacer = Pacer(47.0, clock=fake_time)
+    times: list[float] = []
+
+    async def sender() -> None:
+        for _ in range(10):
+            await pacer.acquire()
+            times.append(fake_time.now)
+
+    await proactive.asyncio.gather(*(sender() for _ in range(20)))
+    assert len(times) == 200
+    assert (len(times) - 1) / (times[-1] - times[0]) == pytest.approx(47.0, rel=0.01)
+    assert sleeps <= len(times)  # not one wake-up per waiting sender per request
