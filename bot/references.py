@@ -5,13 +5,13 @@ reference read back is exactly what botbuilder produced."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
+from msrest.serialization import Model
 
 
 def reference_to_dict(reference: ConversationReference) -> dict[str, Any]:
@@ -53,6 +53,33 @@ def conversation_type(activity: Activity) -> str:
     return "channel" if teams_ids(activity)[0] else "personal"
 
 
+def _plain(value: Any) -> Any:
+    """A comparable stand-in for what msrest would serialise of `value`: a model as
+    the tuple of its attribute-map fields (the same fields msrest writes)."""
+    if isinstance(value, Model):
+        return (type(value).__name__, *(_plain(getattr(value, attr, None)) for attr in type(value)._attribute_map))
+    if isinstance(value, dict):
+        return tuple((key, _plain(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return tuple(_plain(item) for item in value)
+    return value
+
+
+def reference_fingerprint(activity: Activity) -> tuple:
+    """What the stored reference of `activity`'s conversation is made of, without its
+    activity id: the fields `TurnContext.get_conversation_reference` copies. Compared
+    on every message, so read straight from the activity (an msrest serialisation
+    per message cost ≈0.3 ms CPU); the reference itself is only built to be saved."""
+    return (
+        _plain(activity.from_property),
+        _plain(activity.recipient),
+        _plain(activity.conversation),
+        activity.channel_id,
+        activity.locale,
+        activity.service_url,
+    )
+
+
 class ReferenceRecorder:
     """Keeps the stored conversation references current, without a database write
     on every message: the reference of an ongoing conversation rarely changes
@@ -61,32 +88,24 @@ class ReferenceRecorder:
     def __init__(self, store: Any, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
         self._clock = clock
-        self._saved: dict[str, tuple[str, float]] = {}  # conversation id -> (fingerprint, when)
+        self._saved: dict[str, tuple[tuple, float]] = {}  # conversation id -> (fingerprint, when)
 
     async def record(self, activity: Activity, *, tenant_id: str, always: bool = False) -> None:
         kind = conversation_type(activity)
         team_id, teams_channel_id = teams_ids(activity)
         user_id = activity.from_property.aad_object_id if activity.from_property else None
-        reference = reference_of(activity)
-        fields = {
-            "reference": {k: v for k, v in reference.items() if k != "activityId"},
-            "tenant_id": tenant_id,
-            "conversation_type": kind,
-            "user_aad_id": user_id if kind == "personal" else None,
-            "team_id": team_id,
-            "teams_channel_id": teams_channel_id,
-        }
-        fingerprint = json.dumps(fields, sort_keys=True)
+        user_aad_id = user_id if kind == "personal" else None
+        fingerprint = (reference_fingerprint(activity), tenant_id, kind, user_aad_id, team_id, teams_channel_id)
         conversation_id = activity.conversation.id
         now = self._clock()
         saved = self._saved.get(conversation_id)
         if not always and saved is not None and saved[0] == fingerprint and now - saved[1] < REFRESH_SECONDS:
             return
         await self._store.save(
-            reference=reference,
+            reference=reference_of(activity),
             tenant_id=tenant_id,
             conversation_type=kind,
-            user_aad_id=fields["user_aad_id"],
+            user_aad_id=user_aad_id,
             team_id=team_id,
             teams_channel_id=teams_channel_id,
         )
