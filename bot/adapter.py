@@ -17,7 +17,11 @@ pool. Here, in our own layer (site-packages untouched):
   walk of the schema's attribute maps, instead of msrest's `Serializer.body`
   (which first rebuilds the whole model through a Deserializer, validates it,
   then serialises it: ≈1.5 ms CPU for an overview card). The wire shape is the
-  same; anything the walk does not know exactly is left to msrest.
+  same; anything the walk does not know exactly is left to msrest;
+- replies and proactive messages (`reply_to_activity`, `send_to_conversation`) are
+  posted straight on the shared session by `_DirectConversations`, with the same
+  URL, headers, JSON, token, send gate, retry, result and error as through msrest's
+  operation and pipeline layers (≈0.5 ms CPU per reply less).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import functools
+import json
 import random
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -34,7 +39,7 @@ from typing import Any
 import aiohttp
 import structlog
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ResourceResponse
 from botframework.connector import BotFrameworkConnectorConfiguration
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -117,6 +122,17 @@ class _SharedSessionSender(AsyncHTTPSender):
         return Response(request, response)
 
 
+async def _authorization(credentials: AppCredentials) -> str | None:
+    """The bot's Entra token as an Authorization header. No app id (local mode) → None."""
+    app_id = getattr(credentials, "microsoft_app_id", None)
+    if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
+        # MSAL answers from its cache; only a refresh goes to the network,
+        # and it is blocking, hence the thread.
+        token = await asyncio.to_thread(credentials.get_access_token)
+        return f"Bearer {token}"
+    return None
+
+
 class _BearerToken(AsyncHTTPPolicy):
     """Adds the bot's Entra token. No app id (local mode) → no header at all."""
 
@@ -125,12 +141,8 @@ class _BearerToken(AsyncHTTPPolicy):
         self._credentials = credentials
 
     async def send(self, request: Request, **kwargs: Any) -> Response:
-        app_id = getattr(self._credentials, "microsoft_app_id", None)
-        if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
-            # MSAL answers from its cache; only a refresh goes to the network,
-            # and it is blocking, hence the thread.
-            token = await asyncio.to_thread(self._credentials.get_access_token)
-            request.http_request.headers["Authorization"] = f"Bearer {token}"
+        if (authorization := await _authorization(self._credentials)) is not None:
+            request.http_request.headers["Authorization"] = authorization
         return await self.next.send(request, **kwargs)
 
 
@@ -145,6 +157,14 @@ def retry_delay(attempt: int, retry_after: str | None) -> float:
     return random.uniform(0, min(8.0, 0.25 * 2**attempt))
 
 
+async def _before_retry(status: int, attempt: int, retry_after: str | None) -> None:
+    delay = retry_delay(attempt, retry_after)
+    log.warning("connector.retry", status=status, attempt=attempt, delay=round(delay, 3))
+    if (observer := RETRY_OBSERVER.get()) is not None:
+        observer(status, delay)
+    await asyncio.sleep(delay)
+
+
 class _Retry(AsyncHTTPPolicy):
     async def send(self, request: Request, **kwargs: Any) -> Response:
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -152,11 +172,7 @@ class _Retry(AsyncHTTPPolicy):
             status = response.http_response.status_code
             if status not in RETRY_STATUSES or attempt == MAX_ATTEMPTS:
                 return response
-            delay = retry_delay(attempt, response.http_response.headers.get("Retry-After"))
-            log.warning("connector.retry", status=status, attempt=attempt, delay=round(delay, 3))
-            if (observer := RETRY_OBSERVER.get()) is not None:
-                observer(status, delay)
-            await asyncio.sleep(delay)
+            await _before_retry(status, attempt, response.http_response.headers.get("Retry-After"))
         raise AssertionError("unreachable")
 
 
@@ -277,6 +293,97 @@ class _ActivityBodySerializer:
         return getattr(self._inner, name)
 
 
+# --- replies straight onto the shared session ------------------------------------------
+
+
+class _DirectConversations:
+    """The connector client's `conversations`, with `reply_to_activity` and
+    `send_to_conversation` (every reply and proactive message) posted straight on
+    the shared aiohttp session: the same URL, headers and JSON as through msrest's
+    operation and pipeline layers (≈0.5 ms CPU per reply), the same bearer token,
+    send gate and Retry-After-aware retry, the same ResourceResponse back and the
+    same ErrorResponseException on a failure. Calls with msrest options (custom
+    headers, raw, operation config), activities `activity_body` cannot write, and
+    every other operation go to msrest."""
+
+    def __init__(self, inner: Any, *, session: aiohttp.ClientSession, credentials: AppCredentials, user_agent: str) -> None:
+        self._inner = inner
+        self._session = session
+        self._credentials = credentials
+        self._user_agent = user_agent
+
+    async def reply_to_activity(self, conversation_id: str, activity_id: str, activity: Activity, **options: Any) -> Any:
+        body = None if options else activity_body(activity)
+        if body is None:
+            return await self._inner.reply_to_activity(conversation_id, activity_id, activity, **options)
+        url = self._url(
+            self._inner.reply_to_activity.metadata["url"], conversationId=conversation_id, activityId=activity_id
+        )
+        return await self._post(url, body, {"x-ms-conversation-id": conversation_id})
+
+    async def send_to_conversation(self, conversation_id: str, activity: Activity, **options: Any) -> Any:
+        body = None if options else activity_body(activity)
+        if body is None:
+            return await self._inner.send_to_conversation(conversation_id, activity, **options)
+        url = self._url(self._inner.send_to_conversation.metadata["url"], conversationId=conversation_id)
+        return await self._post(url, body, {})
+
+    def _url(self, template: str, **path: str) -> str:
+        # msrest's own quoting and joining with the service URL
+        serialize = self._inner._serialize  # noqa: SLF001
+        return self._inner._client.format_url(  # noqa: SLF001
+            template, **{name: serialize.url(name, value, "str") for name, value in path.items()}
+        )
+
+    async def _post(self, url: str, body: dict, extra_headers: dict[str, str]) -> Any:
+        # msrest writes the body with json.dumps' defaults (ASCII, ", " separators)
+        data = json.dumps(body).encode("ascii")
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            headers = {
+                "User-Agent": self._user_agent,
+                "Accept": "application/json",
+                "Content-Type": "application/json; charset=utf-8",
+                **extra_headers,
+            }
+            if (authorization := await _authorization(self._credentials)) is not None:
+                headers["Authorization"] = authorization
+            if (gate := SEND_GATE.get()) is not None:
+                await gate()
+            async with self._session.post(url, data=data, headers=headers) as raw:
+                content = await raw.read()
+                status = raw.status
+                if status in (200, 201, 202):
+                    return _resource_response(content)
+                if status not in RETRY_STATUSES or attempt == MAX_ATTEMPTS:
+                    raise await self._error(url, headers, data, raw)
+                retry_after = raw.headers.get("Retry-After")
+            await _before_retry(status, attempt, retry_after)
+        raise AssertionError("unreachable")
+
+    async def _error(self, url: str, headers: dict[str, str], data: bytes, raw: aiohttp.ClientResponse) -> Exception:
+        # What msrest raises: ErrorResponseException over msrest's view of the response.
+        from botbuilder.schema import ErrorResponseException
+        from msrest.universal_http import ClientRequest
+
+        request = ClientRequest("POST", url)
+        request.headers.update(headers)
+        request.data = data
+        response = AioHttpClientResponse(request, raw)
+        await response.load_body()  # read already; aiohttp hands back the same bytes
+        return ErrorResponseException(self._inner._deserialize, response)  # noqa: SLF001
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _resource_response(content: bytes) -> ResourceResponse | None:
+    """msrest's reading of a 2xx answer: a ResourceResponse of its JSON, None for none."""
+    if not content:
+        return None
+    data = json.loads(content)
+    return ResourceResponse(id=data.get("id")) if isinstance(data, dict) else None
+
+
 # --- connector factory and authentication ---------------------------------------
 
 
@@ -317,6 +424,9 @@ class CachedConnectorFactory(ConnectorFactory):
                 client = ConnectorClient(credentials, base_url=service_url, custom_configuration=config)
                 # Replies and proactive messages go through `conversations`.
                 client.conversations._serialize = _ActivityBodySerializer(client.conversations._serialize)  # noqa: SLF001
+                client.conversations = _DirectConversations(
+                    client.conversations, session=self._session, credentials=credentials, user_agent=config.user_agent
+                )
                 self._clients[key] = client
         return client
 
