@@ -152,7 +152,8 @@ class ChannelDialog(Dialog):
         # A page button names its node and period; only the node this chat may see counts.
         period_id = _int(value.get("period_id")) if asked_node == node_id else None
         today = self._clock.today()
-        summary = await load_summary(self._uow(), node_id=node_id, today=today, period_id=period_id)
+        summary = await load_summary(self._uow(), node_id=node_id, today=today, period_id=period_id,
+                                     units_only=page > 1)  # later pages list only the units not reported
         if summary is None:
             async with self._uow() as uow:
                 node = await uow.orgs.get(node_id)

@@ -110,9 +110,12 @@ def summarise(
     previous: Sequence[GoalSnapshot] = (),
     today: date,
     movements: int = MOVEMENTS,
+    units_only: bool = False,
 ) -> Summary:
     """`nodes`: the node's subtree; `snapshots`: goals owned in it for the period's
-    year; `previous`: the same for the year before (for movements)."""
+    year; `previous`: the same for the year before (for movements). `units_only`:
+    the counts and the units not reported, without the status rules and movements
+    (no goals behind, no movements): what a "Visa fler" page of units shows."""
     by_id = {n.id: n for n in nodes}
     year, period_id = period.year, period.id
     counted = [
@@ -131,7 +134,7 @@ def summarise(
         tally = per_unit.setdefault(snapshot.goal.owner_id, [0, 0])
         tally[0] += 1
         tally[1] += 0 if reported else 1
-        reasons = behind_reasons(snapshot, today)
+        reasons = () if units_only else behind_reasons(snapshot, today)
         if reasons:
             behind.append(BehindItem(snapshot.goal, snapshot.owner_name, tuple(reasons), severity(reasons)))
     behind.sort(key=lambda b: (-b.severity, b.owner_name, b.goal.number, b.goal.id))
@@ -154,7 +157,7 @@ def summarise(
         behind=tuple(behind),
         not_reported=tuple(not_reported),
         units_with_goals=len(per_unit),
-        movements=tuple(largest_movements(counted, previous, period, limit=movements)),
+        movements=() if units_only else tuple(largest_movements(counted, previous, period, limit=movements)),
     )
 
 
@@ -200,11 +203,13 @@ def largest_movements(
     ]
 
 
-async def load_summary(uow: UnitOfWork, *, node_id: int, today: date, period_id: int | None = None) -> Summary | None:
+async def load_summary(uow: UnitOfWork, *, node_id: int, today: date, period_id: int | None = None,
+                       units_only: bool = False) -> Summary | None:
     """The summary of the node for `period_id` (default: `summary_period` of its
     organisation's periods); None if the node or a period is missing. No access
     check here: the callers (a channel link made by someone with the node in scope,
-    the scheduler) decide who sees it."""
+    the scheduler) decide who sees it. `units_only` (see `summarise`) also skips
+    reading last year's goals, which only the movements need."""
     async with uow:
         node = await uow.orgs.get(node_id)
         if node is None:
@@ -224,8 +229,9 @@ async def load_summary(uow: UnitOfWork, *, node_id: int, today: date, period_id:
         nodes = await uow.orgs.subtree(node.id)
         owner_ids = [n.id for n in nodes]
         snapshots = await uow.status.snapshots(owner_ids, period.year)
-        previous = await uow.status.snapshots(owner_ids, period.year - 1)
-    return summarise(node=node, nodes=nodes, period=period, snapshots=snapshots, previous=previous, today=today)
+        previous = [] if units_only else await uow.status.snapshots(owner_ids, period.year - 1)
+    return summarise(node=node, nodes=nodes, period=period, snapshots=snapshots, previous=previous, today=today,
+                     units_only=units_only)
 
 
 # --- helpers -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from storage.channel_links import ChannelLinkStore, SummaryPostLedger
 from storage.references import ReferenceStore
 from storage.session import make_sessionmaker
 from storage.unit_of_work import uow_factory as make_uow_factory
-from tests.support.activities import demo_user, message
+from tests.support.activities import card_submit, demo_user, message
 
 ANNA, BERTIL = demo_user(1), demo_user(2)
 TEAM = "19:team-forskola@thread.tacv2"
@@ -103,6 +103,21 @@ async def test_two_channels_following_one_department_both_get_the_same_post_once
     posted = bot.connector.activities[before:]
     assert sorted(r.conversation_id for r in posted) == sorted([CHANNEL, other])
     assert len(report.posted) == 2 and posted[0].cards == posted[1].cards
+
+
+async def test_the_next_page_lists_the_units_not_reported(bot, engine, demo_org):
+    url = bot.connector.url
+    await bot.say(_in_channel("koppla kanalen till avdelning förskola", url, BERTIL))
+    async with make_uow_factory(make_sessionmaker(engine))() as uow:
+        department = (await uow.orgs.ancestors(demo_org.units["SOL"]))[0]
+        root = (await uow.orgs.ancestors(demo_org.units["SOL"]))[-1]
+        t1 = (await uow.periods.for_root(root.id))[0]
+    more = {"verb": "summary", "node_id": department.id, "period_id": t1.id, "page": 2}
+    sent = await bot.say(card_submit(more, service_url=url, user=ANNA, team_id=TEAM, channel_id=CHANNEL))
+    text = next(r for r in sent if r.cards).all_text()
+    assert "Enheter som inte har rapporterat: 2 av 2" in text and "Sida 1 av 1" in text
+    assert "Solrosens förskola: 2 av 2 mål kvar" in text and "Vitsippans förskola: 1 av 1 mål kvar" in text
+    assert "Mål som ligger efter" not in text  # page 1 has those
 
 
 def _elements(node):

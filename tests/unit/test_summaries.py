@@ -166,3 +166,14 @@ def test_scheduled_posts_after_a_deadline_and_weekly_in_the_reporting_window():
     assert at(T1.deadline + timedelta(days=8)) == [], "too late for a deadline post"
     closed = [replace(p, is_open=False) for p in THIS_YEAR]
     assert occasions(closed, datetime(2026, 5, 11, 10, tzinfo=tz), schedule) == []
+
+
+def test_units_only_gives_the_same_counts_and_units_without_status_or_movements():
+    a, b = goal(1, 10, indicators=[indicator(1)]), goal(2, 11)
+    snaps = [snapshot(a, follow_up(a, 1, FollowUpState.SUBMITTED, assessment=Fulfilment.NOT, values={1: 50.0})),
+             snapshot(b)]
+    full = summarise(node=ADMIN, nodes=NODES, period=T1, snapshots=snaps, today=TODAY)
+    units = summarise(node=ADMIN, nodes=NODES, period=T1, snapshots=snaps, today=TODAY, units_only=True)
+    assert (units.goals, units.by_assessment, units.not_reported, units.units_with_goals) == (
+        full.goals, full.by_assessment, full.not_reported, full.units_with_goals)
+    assert full.behind and (units.behind, units.movements) == ((), ())
