@@ -9,13 +9,15 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from goals.errors import ConcurrencyConflict
 from storage.bot_tables import BotStateRow, ProcessedActivityRow
@@ -52,6 +54,18 @@ def _record_activity(dialect: str) -> HotQuery:
         .on_conflict_do_nothing(index_elements=[_LEDGER.c.channel_id, _LEDGER.c.activity_id])
         .returning(literal(1).label("inserted"))
     )
+
+
+# The connection a turn's opening statements share (see `ActivityLedger.turn_connection`):
+# set only around sequential awaits, never across tasks that could run side by side.
+_TURN_CONNECTION: ContextVar[tuple[AsyncEngine, AsyncConnection] | None] = ContextVar(
+    "bot_state_turn_connection", default=None
+)
+
+
+def _shared_connection(engine: AsyncEngine | None) -> AsyncConnection | None:
+    shared = _TURN_CONNECTION.get()
+    return shared[1] if shared is not None and engine is not None and shared[0] is engine else None
 
 
 def _engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine | None:
@@ -91,8 +105,11 @@ class StateStore:
         if not wanted:
             return {}
         if len(wanted) == 1 and self._engine is not None:  # a turn's conversation state
-            async with self._engine.connect() as connection:
-                rows = await _read_one().rows(connection, key=wanted[0])
+            if (shared := _shared_connection(self._engine)) is not None:
+                rows = await _read_one().rows(shared, key=wanted[0])
+            else:
+                async with self._engine.connect() as connection:
+                    rows = await _read_one().rows(connection, key=wanted[0])
             return {key: (json.loads(data), etag) for key, data, etag in rows}
         async with self._sessionmaker() as session:
             rows = await session.execute(
@@ -171,14 +188,33 @@ class ActivityLedger:
         self._sessionmaker = sessionmaker
         self._engine = _engine_of(sessionmaker)
 
+    @asynccontextmanager
+    async def turn_connection(self) -> AsyncIterator[None]:
+        """Inside this block, the ledger's insert and a single-key state read (a turn's
+        conversation state, `StateStore.read`) on the same engine share one pooled
+        connection: one checkout (on PostgreSQL also one pre-ping round trip) instead
+        of two. Use it for sequential awaits only; statements outside these two take
+        their own connections as before."""
+        if self._engine is None or self._engine.dialect.name not in ("sqlite", "postgresql") or _TURN_CONNECTION.get():
+            yield
+            return
+        async with self._engine.connect() as connection:
+            token = _TURN_CONNECTION.set((self._engine, connection))
+            try:
+                yield
+            finally:
+                _TURN_CONNECTION.reset(token)
+
     async def first_time(self, activity_id: str, *, channel_id: str) -> bool:
         """True the first time an activity id is seen on a channel, False for every
         later delivery, also when two deliveries race each other."""
         if self._engine is not None and self._engine.dialect.name in ("sqlite", "postgresql"):
+            values = {"channel_id": channel_id, "activity_id": activity_id, "received_at": _utcnow()}
+            insert = _record_activity(self._engine.dialect.name)
+            if (shared := _shared_connection(self._engine)) is not None:
+                return len(await insert.write_alone(shared, **values)) == 1
             async with self._engine.connect() as connection:
-                inserted = await _record_activity(self._engine.dialect.name).write_alone(
-                    connection, channel_id=channel_id, activity_id=activity_id, received_at=_utcnow()
-                )
+                inserted = await insert.write_alone(connection, **values)
             return len(inserted) == 1
         async with self._sessionmaker() as session, session.begin():
             inserted = await session.execute(
