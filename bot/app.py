@@ -9,7 +9,6 @@ Routes: POST /api/messages (Bot Framework), GET /healthz (the database answers?)
 from __future__ import annotations
 
 import asyncio
-import functools
 import signal
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -21,12 +20,10 @@ from aiohttp import web
 from botbuilder.core import ConversationState, serializer_helper
 from botbuilder.dialogs import Dialog
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder import schema
-from msrest import Deserializer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.adapter import create_adapter
+from bot.adapter import activity_from_json, create_adapter
 from bot.chat_export import UPLOAD_TIMEOUT_SECONDS, chat_export
 from bot.config import Settings
 from bot.identity import Identities
@@ -52,13 +49,6 @@ log = structlog.get_logger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 3.0
 MAX_BODY_BYTES = 1024 * 1024
-
-
-@functools.cache
-def _deserializer() -> Deserializer:
-    # `Activity().deserialize()` rebuilds a deserializer from the schema module on
-    # every call; one built once does the same work without that.
-    return Deserializer({name: cls for name, cls in vars(schema).items() if isinstance(cls, type)})
 
 
 @dataclass
@@ -153,7 +143,8 @@ async def _messages(request: web.Request) -> web.Response:
         return web.Response(status=415)
     try:
         body = await request.json()
-        activity = _deserializer()("Activity", body)
+        # the Activity msrest's Deserializer would build, by a direct walk (bot/adapter.py)
+        activity = activity_from_json(body)
     except (ValueError, TypeError, AttributeError):
         return web.Response(status=400)
     if not activity.type:
