@@ -21,12 +21,18 @@ pool. Here, in our own layer (site-packages untouched):
 - replies and proactive messages (`reply_to_activity`, `send_to_conversation`) are
   posted straight on the shared session by `_DirectConversations`, with the same
   URL, headers, JSON, token, send gate, retry, result and error as through msrest's
-  operation and pipeline layers (≈0.5 ms CPU per reply less).
+  operation and pipeline layers (≈0.5 ms CPU per reply less);
+- incoming activities are read by `activity_from_json`, a direct walk giving the
+  Activity msrest's Deserializer gives (≈0.35 ms CPU less per turn);
+- turns run on `LeanTurnContext` (via `LeanCloudAdapter`), which sends a shallow
+  copy of each outgoing activity instead of botbuilder's deep copy (an overview
+  card is thousands of objects).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime
 import functools
 import json
@@ -40,7 +46,8 @@ from typing import Any
 import aiohttp
 import structlog
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ResourceResponse
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes, DeliveryModes, ResourceResponse
 from botframework.connector import BotFrameworkConnectorConfiguration
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
@@ -610,5 +617,89 @@ def _app_id(claims_identity: ClaimsIdentity) -> str | None:
     return claims.get(AuthenticationConstants.AUDIENCE_CLAIM) or claims.get(AuthenticationConstants.APP_ID_CLAIM)
 
 
+# --- the turn context ----------------------------------------------------------------
+
+
+class LeanTurnContext(TurnContext):
+    """botbuilder's TurnContext, sending a shallow copy of each outgoing activity.
+
+    Stock `send_activities` deep-copies every activity before stamping the
+    conversation reference on it, so the caller's object keeps its own fields; for
+    an overview card that walks ~100,000 objects a second under load (≈0.4 ms CPU
+    per turn). The stamping and botbuilder's validation only assign top-level
+    fields (type, input hint, id, channel, service URL, conversation, from,
+    recipient, reply-to id, locale), which a shallow copy keeps from the caller's
+    object just as well; nested content (cards, channel data) is not changed on
+    the way out by botbuilder or by bot/adapter.py. Otherwise as botbuilder 4.17."""
+
+    async def send_activities(self, activities: list[Activity]) -> list[ResourceResponse]:
+        sent_non_trace_activity = False
+        ref = TurnContext.get_conversation_reference(self.activity)
+
+        def activity_validator(activity: Activity) -> Activity:
+            nonlocal sent_non_trace_activity
+            if not getattr(activity, "type", None):
+                activity.type = ActivityTypes.message
+            if activity.type != ActivityTypes.trace:
+                sent_non_trace_activity = True
+            if not activity.input_hint:
+                activity.input_hint = "acceptingInput"
+            activity.id = None
+            return activity
+
+        output = [
+            activity_validator(TurnContext.apply_conversation_reference(_shallow_copy(act), ref)) for act in activities
+        ]
+
+        async def logic():
+            if self.activity.delivery_mode == DeliveryModes.expect_replies:
+                responses = []
+                for activity in output:
+                    self.buffered_reply_activities.append(activity)
+                    if activity.type == ActivityTypes.invoke_response:
+                        self.turn_state[TurnContext._INVOKE_RESPONSE_KEY] = activity  # noqa: SLF001
+                    responses.append(ResourceResponse())
+                if sent_non_trace_activity:
+                    self.responded = True
+                return responses
+            responses = await self.adapter.send_activities(self, output)
+            if sent_non_trace_activity:
+                self.responded = True
+            return responses
+
+        return await self._emit(self._on_send_activities, output, logic())
+
+
+def _shallow_copy(activity: Activity) -> Activity:
+    clone = copy.copy(activity)
+    # the one mutable container of its own an Activity carries at the top level
+    clone.additional_properties = dict(activity.additional_properties or {})
+    return clone
+
+
+class LeanCloudAdapter(CloudAdapter):
+    """CloudAdapter whose turns run on a LeanTurnContext."""
+
+    def _create_turn_context(
+        self,
+        activity: Activity,
+        claims_identity: ClaimsIdentity,
+        oauth_scope: str,
+        connector_client: ConnectorClient,
+        user_token_client: UserTokenClient,
+        logic: Callable[[TurnContext], Awaitable],
+        connector_factory: ConnectorFactory,
+    ) -> TurnContext:
+        # as botbuilder 4.17's CloudAdapterBase._create_turn_context, with our context class
+        context = LeanTurnContext(self, activity)
+        context.turn_state[self.BOT_IDENTITY_KEY] = claims_identity
+        context.turn_state[self.BOT_CONNECTOR_CLIENT_KEY] = connector_client
+        context.turn_state[self.USER_TOKEN_CLIENT_KEY] = user_token_client
+        context.turn_state[self.BOT_CALLBACK_HANDLER_KEY] = logic
+        context.turn_state[self.CONNECTOR_FACTORY_KEY] = connector_factory
+        context.turn_state[self.BOT_OAUTH_SCOPE_KEY] = oauth_scope
+        return context
+
+
 def create_adapter(settings: Settings, *, session: aiohttp.ClientSession) -> CloudAdapter:
-    return CloudAdapter(LeanAuthentication(bot_configuration(settings), session=session))
+    return LeanCloudAdapter(LeanAuthentication(bot_configuration(settings), session=session))
