@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from goals.model import Direction, FollowUp, Fulfilment, Goal, Indicator, OrgKind, OrgNode, Period
+from goals.model import Direction, FollowUp, Fulfilment, Goal, Indicator, Measurement, OrgKind, OrgNode, Period
 from goals.ports import GoalSnapshot, UnitOfWork
-from goals.status import REPORTED, Reason, behind_reasons, severity
+from goals.status import REPORTED, Reason, behind_and_severity
 
 MOVEMENTS = 5  # the largest movements kept
 # An assessment as stored (a Fulfilment, or its plain string from the database) →
@@ -125,19 +125,28 @@ def summarise(
     by_assessment: dict[Fulfilment | None, int] = {f: 0 for f in Fulfilment}
     by_assessment[None] = 0
     per_unit: dict[int, list[int]] = {}  # owner id -> [goals, missing]
-    behind: list[BehindItem] = []
+    # (sort key, snapshot, reasons, severity): each goal's reasons and their severity
+    # worked out once, BehindItems made in the final order.
+    found: list[tuple[tuple[int, str, int, int], GoalSnapshot, tuple[Reason, ...], int]] = []
     for snapshot in counted:
+        goal = snapshot.goal
         follow_up = snapshot.follow_ups.get(period_id)
         reported = follow_up is not None and follow_up.state in REPORTED
         verdict = (follow_up.assessment or follow_up.forecast) if reported else None
         by_assessment[_FULFILMENT.get(verdict)] += 1
-        tally = per_unit.setdefault(snapshot.goal.owner_id, [0, 0])
+        tally = per_unit.get(goal.owner_id)
+        if tally is None:
+            tally = per_unit[goal.owner_id] = [0, 0]
         tally[0] += 1
-        tally[1] += 0 if reported else 1
-        reasons = () if units_only else behind_reasons(snapshot, today)
+        if not reported:
+            tally[1] += 1
+        if units_only:
+            continue
+        reasons, weight = behind_and_severity(snapshot, today)
         if reasons:
-            behind.append(BehindItem(snapshot.goal, snapshot.owner_name, tuple(reasons), severity(reasons)))
-    behind.sort(key=lambda b: (-b.severity, b.owner_name, b.goal.number, b.goal.id))
+            found.append(((-weight, snapshot.owner_name, goal.number, goal.id), snapshot, reasons, weight))
+    found.sort(key=_rank)
+    behind = [BehindItem(snapshot.goal, snapshot.owner_name, reasons, weight) for _, snapshot, reasons, weight in found]
     not_reported = [
         UnitNotReported(
             unit=by_id[owner_id],
@@ -165,37 +174,67 @@ def largest_movements(
     snapshots: Sequence[GoalSnapshot], previous: Sequence[GoalSnapshot], period: Period, *, limit: int = MOVEMENTS
 ) -> list[Movement]:
     """Indicator values of `period` against the same kind of period a year earlier."""
+    if limit <= 0:
+        return []
     earlier_of = _EarlierPeriod(period)
     period_id = period.id
-    last_year_values: dict[tuple[int, str], float] | None = None  # read only if some goal needs it
+    last_year_values: dict[int, dict[str, float]] | None = None  # read only if some goal needs it
     # (rank, snapshot, indicator, before, after); Movement objects only for the few kept.
+    # `found` is cut back to the best `limit` now and then, and a value whose relative
+    # change is below the worst kept one cannot rank among them: most are never kept.
     found: list[tuple[tuple[float, str, int, int], GoalSnapshot, Indicator, float, float]] = []
+    cutoff = -1.0  # the relative change of the `limit`-th best so far, once there are that many
     for snapshot in snapshots:
         indicators = snapshot.goal.indicators
         if not indicators:
             continue
-        if not snapshot.history and period_id not in snapshot.follow_ups:
-            continue  # nothing recorded for the period (most goals before their report)
-        earlier = earlier_of(snapshot.periods)
-        now_values, before_values = _values(snapshot, period_id, earlier.id if earlier else None)
-        if not now_values:
-            continue
-        for indicator in indicators:
-            after = now_values.get(indicator.id)
+        follow_ups = snapshot.follow_ups
+        if snapshot.history:
+            earlier = earlier_of(snapshot.periods)
+            now_values, before_values = _values(snapshot, period_id, earlier.id if earlier else None)
+            if not now_values:
+                continue
+            pairs = [(indicator, now_values.get(indicator.id), before_values.get(indicator.id))
+                     for indicator in indicators]
+        else:
+            # Only the follow-ups hold values (most goals): read them where they are.
+            now = follow_ups.get(period_id)
+            if now is None or not now.indicator_values:
+                continue  # nothing recorded for the period (most goals before their report)
+            now_recorded = now.indicator_values
+            earlier = earlier_of(snapshot.periods)
+            before = follow_ups.get(earlier.id) if earlier is not None else None
+            before_recorded = before.indicator_values if before is not None else _NO_MEASUREMENTS
+            pairs = []
+            for indicator in indicators:
+                measurement = now_recorded.get(indicator.id)
+                if measurement is None:
+                    continue
+                earlier_measurement = before_recorded.get(indicator.id)
+                pairs.append((indicator, measurement.total,
+                              earlier_measurement.total if earlier_measurement is not None else None))
+        for indicator, after, before in pairs:
             if after is None:
                 continue
-            before = before_values.get(indicator.id)
             if before is None:
                 if last_year_values is None:
                     last_year_values = _last_year_values(previous, period)
-                before = last_year_values.get((snapshot.goal.owner_id, _indicator_name(indicator)))
+                of_owner = last_year_values.get(snapshot.goal.owner_id)
+                if of_owner is None:
+                    continue
+                before = of_owner.get(_indicator_name(indicator))
                 if before is None:
                     continue
             if before == after:
                 continue
             relative = abs(after - before) / abs(before) if before else abs(after - before)
+            if relative < cutoff:
+                continue
             found.append(((-relative, snapshot.owner_name, snapshot.goal.number, indicator.id), snapshot, indicator,
                           before, after))
+            if len(found) >= 4 * limit + 16:
+                found = heapq.nsmallest(limit, found, key=_rank)
+                cutoff = -found[-1][0][0]
     return [
         Movement(snapshot.goal, snapshot.owner_name, indicator, before, after,
                  (after > before) == (indicator.direction != Direction.DECREASE))
@@ -260,6 +299,7 @@ class _EarlierPeriod:
 
 
 _NONE: dict[int, float] = {}
+_NO_MEASUREMENTS: dict[int, Measurement] = {}
 
 
 def _values(snapshot: GoalSnapshot, period_id: int, earlier_id: int | None) -> tuple[dict[int, float], dict[int, float]]:
@@ -304,21 +344,35 @@ def _folded(raw: str) -> str:
     return raw.strip().casefold()
 
 
-def _last_year_values(previous: Sequence[GoalSnapshot], period: Period) -> dict[tuple[int, str], float]:
-    values: dict[tuple[int, str], float] = {}
+def _last_year_values(previous: Sequence[GoalSnapshot], period: Period) -> dict[int, dict[str, float]]:
+    """Owner id -> indicator name (see `_indicator_name`) -> last year's value of the
+    same kind of period; the first goal of an owner with a name wins."""
+    values: dict[int, dict[str, float]] = {}
     earlier_of = _EarlierPeriod(period)
     for snapshot in previous:
-        if not snapshot.goal.indicators:
+        indicators = snapshot.goal.indicators
+        if not indicators:
             continue
         earlier = earlier_of(snapshot.periods)
         if earlier is None:
             continue
-        recorded, _ = _values(snapshot, earlier.id, None)
-        if not recorded:
-            continue
-        owner_id = snapshot.goal.owner_id
-        for indicator in snapshot.goal.indicators:
-            value = recorded.get(indicator.id)
+        if snapshot.history:
+            recorded, _ = _values(snapshot, earlier.id, None)
+            if not recorded:
+                continue
+            found = [(indicator, recorded.get(indicator.id)) for indicator in indicators]
+        else:
+            follow_up = snapshot.follow_ups.get(earlier.id)
+            if follow_up is None or not follow_up.indicator_values:
+                continue
+            measurements = follow_up.indicator_values
+            found = [(indicator, m.total) for indicator in indicators if (m := measurements.get(indicator.id)) is not None]
+        of_owner = None
+        for indicator, value in found:
             if value is not None:
-                values.setdefault((owner_id, _indicator_name(indicator)), value)
+                if of_owner is None:
+                    of_owner = values.get(snapshot.goal.owner_id)
+                    if of_owner is None:
+                        of_owner = values[snapshot.goal.owner_id] = {}
+                of_owner.setdefault(_indicator_name(indicator), value)
     return values
