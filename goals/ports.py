@@ -180,6 +180,11 @@ class PeriodRepository(abc.ABC):
     async def for_root(self, root_id: int, year: int | None = None) -> list[Period]:
         """Sorted by start."""
 
+    @abc.abstractmethod
+    async def root_and_periods(self, node_id: int) -> tuple[int, list[Period]] | None:
+        """The id of the organisation root above (or at) `node_id` and that root's
+        periods sorted by start, in one read; None if there is no such node."""
+
 
 class FollowUpRepository(abc.ABC):
     @abc.abstractmethod

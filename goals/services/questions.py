@@ -48,12 +48,14 @@ async def goals_overview(uow: UnitOfWork, *, actor: Actor, today: date) -> list[
         managed = {a.org_node_id for a in actor.roles if a.role == Role.UNIT_MANAGER} & in_scope
         by_root: dict[int, list[OrgNode]] = {}
         root_cache: dict[int, int] = {}
+        root_periods: dict[int, list[Period]] = {}  # read with the walk to the root
         for node in nodes:
-            root_id = await _root_id(uow, node, root_cache)
+            root_id = await _root_id(uow, node, root_cache, root_periods)
             by_root.setdefault(root_id, []).append(node)
         overviews: list[UnitOverview] = []
         for root_id, root_nodes in by_root.items():
-            periods = [p for p in await uow.periods.for_root(root_id) if p.year in (today.year - 1, today.year)]
+            all_periods = root_periods[root_id] if root_id in root_periods else await uow.periods.for_root(root_id)
+            periods = [p for p in all_periods if p.year in (today.year - 1, today.year)]
             period = current_period(periods, today)
             year = period.year if period else today.year
             goals = await uow.goals.headlines_for_owners([n.id for n in root_nodes], year)
@@ -109,17 +111,17 @@ async def _owner_ids(uow: UnitOfWork, actor: Actor, node_id: int | None) -> Sequ
     return [n.id for n in await uow.orgs.subtree(node.id)]
 
 
-async def _root_id(uow: UnitOfWork, node: OrgNode, cache: dict[int, int]) -> int:
+async def _root_id(uow: UnitOfWork, node: OrgNode, cache: dict[int, int], periods: dict[int, list[Period]]) -> int:
     # Scope nodes come parents first, so a node's parent is usually cached already.
-    # Otherwise the ancestors say it (the node itself is at hand: no need to read it).
+    # Otherwise one read walks up to the root and brings its periods along.
     if node.parent_id is None:
         cache[node.id] = node.id
     elif node.parent_id in cache:
         cache[node.id] = cache[node.parent_id]
     else:
-        ancestors = await uow.orgs.ancestors(node.id)
-        root_id = ancestors[-1].id if ancestors else node.id
-        for ancestor in ancestors:
-            cache[ancestor.id] = root_id
+        found = await uow.periods.root_and_periods(node.id)
+        root_id = found[0] if found else node.id
+        if found:
+            periods[root_id] = found[1]
         cache[node.id] = root_id
     return cache[node.id]
