@@ -46,7 +46,6 @@ from goals.model import (
     Activity,
     ActivityStatus,
     Direction,
-    FollowUp,
     FollowUpState,
     Fulfilment,
     Indicator,
@@ -278,12 +277,28 @@ def _judge(snapshot: GoalSnapshot, today: date) -> tuple[tuple[Reason, ...], int
             if target is None:
                 continue
             indicator_id = indicator.id
-            values = None
-            if history and history.get(indicator_id):
-                values = _totals(snapshot, indicator_id, calendar, reported)
-                if not values:
-                    continue
-                last_period, last_value = values[-1]
+            by_period = None
+            if history and (points := history.get(indicator_id)):
+                # History and the follow-ups, the follow-up's value winning for its period.
+                by_period = dict(points)
+                for period, follow_up in reported:
+                    value = follow_up.indicator_values.get(indicator_id)
+                    if value is not None:
+                        by_period[period.id] = value
+                for last_period in reversed(calendar.started):
+                    measurement = by_period.get(last_period.id)
+                    if measurement is not None and (last_value := measurement.total) is not None:
+                        break
+                else:
+                    # None in a started period: the latest of periods outside the snapshot,
+                    # which count as older than any in it.
+                    period_ids = calendar.period_ids
+                    for pid, measurement in reversed(points):
+                        if pid not in period_ids and (last_value := measurement.total) is not None:
+                            last_period = None
+                            break
+                    else:
+                        continue
             else:
                 # Only the follow-ups hold values: the latest with a total is the last value.
                 for last_period, follow_up in reversed(reported):
@@ -301,11 +316,14 @@ def _judge(snapshot: GoalSnapshot, today: date) -> tuple[tuple[Reason, ...], int
                 continue
             if year_end is None or last_period is None or last_period.year != year or last_period.end >= year_end:
                 continue
-            if values is None:
-                values = [(p, m.total) for p, f in reported
-                          if (m := f.indicator_values.get(indicator_id)) is not None and m.total is not None]
-            this_year = [(p.end.toordinal(), v) for p, v in values if p is not None and p.year == year]
-            projected = project(this_year, year_end.toordinal())
+            # This year's totals at their periods' ends, oldest first.
+            if by_period is not None:
+                this_year = [(end, m.total) for pid, end in calendar.this_year
+                             if (m := by_period.get(pid)) is not None and m.total is not None]
+            else:
+                this_year = [(p.end.toordinal(), m.total) for p, f in reported if p.year == year
+                             and (m := f.indicator_values.get(indicator_id)) is not None and m.total is not None]
+            projected = project(this_year, calendar.year_end_ordinal)
             if projected is not None and is_off_target(indicator, projected):
                 reasons.append(_reason(_TREND, last_period.id, indicator_id, None, None, last_value, target,
                                        projected, year_end, indicator.name))
@@ -358,13 +376,17 @@ class _Calendar:
     rules run for every goal of a city when someone asks what is behind). Read-only
     for the rules."""
 
-    __slots__ = ("started", "year", "year_end", "period_ids", "due", "_fulfilment_reasons")
+    __slots__ = ("started", "year", "year_end", "year_end_ordinal", "this_year", "period_ids", "due",
+                 "_fulfilment_reasons")
 
     def __init__(self, periods: tuple[Period, ...], today: date) -> None:
         # periods normally arrive sorted (GoalSnapshot's contract), so the sort is one cheap pass
         self.started = sorted([p for p in periods if p.start <= today], key=_start)
         self.year = max(map(_year, periods), default=today.year)
         self.year_end = max((p.end for p in periods if p.year == self.year), default=None)
+        self.year_end_ordinal = self.year_end.toordinal() if self.year_end is not None else None
+        # (id, end as an ordinal) of the year's started periods, oldest first: where a trend's points sit
+        self.this_year = [(p.id, p.end.toordinal()) for p in self.started if p.year == self.year]
         self.period_ids = frozenset(p.id for p in periods)
         # Open started periods past their deadline, with the one "report missing" reason
         # each: the same for every goal that has not reported (a Reason is immutable).
@@ -405,29 +427,6 @@ def _calendar(periods: tuple[Period, ...], today: date) -> _Calendar:
 _last_calendar: tuple[tuple[Period, ...], date, _Calendar] | None = None
 _start = attrgetter("start")
 _year = attrgetter("year")
-
-
-def _totals(
-    snapshot: GoalSnapshot, indicator_id: int, calendar: _Calendar, reported: Sequence[tuple[Period, FollowUp]]
-) -> list[tuple[Period | None, float]]:
-    """(period, total) oldest first, skipping missing totals, for an indicator with
-    history. Values of periods outside the snapshot come first with period None; those
-    of unstarted periods are ignored; a follow-up's value wins over history's."""
-    history = snapshot.history[indicator_id]
-    snapshot_ids = calendar.period_ids
-    older: list[tuple[Period | None, float]] = [
-        (None, m.total) for pid, m in history if pid not in snapshot_ids and m.total is not None
-    ]
-    by_period = dict(history)
-    for period, follow_up in reported:
-        value = follow_up.indicator_values.get(indicator_id)
-        if value is not None:
-            by_period[period.id] = value
-    for period in calendar.started:
-        value = by_period.get(period.id)
-        if value is not None and value.total is not None:
-            older.append((period, value.total))
-    return older
 
 
 def activity_status(activity: Activity, reported: ActivityStatus | None) -> ActivityStatus:
