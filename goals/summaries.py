@@ -33,7 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from goals.model import Direction, FollowUp, Fulfilment, Goal, Indicator, Measurement, OrgKind, OrgNode, Period
+from goals.model import Direction, Fulfilment, Goal, Indicator, Measurement, OrgKind, OrgNode, Period
 from goals.ports import GoalSnapshot, UnitOfWork
 from goals.status import REPORTED, Reason, behind_and_severity
 
@@ -216,30 +216,29 @@ def largest_movements(
         if not indicators:
             continue
         follow_ups = snapshot.follow_ups
-        if snapshot.history:
-            earlier = earlier_of(snapshot.periods)
-            now_values, before_values = _values(snapshot, period_id, earlier.id if earlier else None)
-            if not now_values:
-                continue
-            pairs = [(indicator, now_values.get(indicator.id), before_values.get(indicator.id))
-                     for indicator in indicators]
-        else:
-            # Only the follow-ups hold values (most goals): read them where they are.
-            now = follow_ups.get(period_id)
-            if now is None or not now.indicator_values:
-                continue  # nothing recorded for the period (most goals before their report)
-            now_recorded = now.indicator_values
-            earlier = earlier_of(snapshot.periods)
-            before = follow_ups.get(earlier.id) if earlier is not None else None
-            before_recorded = before.indicator_values if before is not None else _NO_MEASUREMENTS
-            pairs = []
-            for indicator in indicators:
-                measurement = now_recorded.get(indicator.id)
-                if measurement is None:
+        history = snapshot.history
+        now = follow_ups.get(period_id)
+        if not history and (now is None or not now.indicator_values):
+            continue  # nothing recorded for the period (most goals before their report)
+        now_recorded = now.indicator_values if now is not None else _NO_MEASUREMENTS
+        earlier = earlier_of(snapshot.periods)
+        earlier_id = earlier.id if earlier is not None else None
+        before = follow_ups.get(earlier_id) if earlier_id is not None else None
+        before_recorded = before.indicator_values if before is not None else _NO_MEASUREMENTS
+        # (indicator, value now, value a year earlier): the follow-up's, else history's
+        pairs = []
+        for indicator in indicators:
+            measurement = now_recorded.get(indicator.id)
+            after = measurement.total if measurement is not None else None
+            points = history.get(indicator.id) if history else None
+            if after is None:
+                if not points or (after := _in_history(points, period_id)) is None:
                     continue
-                earlier_measurement = before_recorded.get(indicator.id)
-                pairs.append((indicator, measurement.total,
-                              earlier_measurement.total if earlier_measurement is not None else None))
+            measurement = before_recorded.get(indicator.id)
+            value_before = measurement.total if measurement is not None else None
+            if value_before is None and points and earlier_id is not None:
+                value_before = _in_history(points, earlier_id)
+            pairs.append((indicator, after, value_before))
         for indicator, after, before in pairs:
             if after is None:
                 continue
@@ -325,35 +324,15 @@ class _EarlierPeriod:
         return self._cache[key]
 
 
-_NONE: dict[int, float] = {}
 _NO_MEASUREMENTS: dict[int, Measurement] = {}
 
 
-def _values(snapshot: GoalSnapshot, period_id: int, earlier_id: int | None) -> tuple[dict[int, float], dict[int, float]]:
-    """Indicator id -> total recorded, for the period and for the earlier one: the
-    follow-up's, else history's. One walk of the history for both (most snapshots
-    have none, and then only the follow-ups are looked at)."""
-    follow_ups = snapshot.follow_ups
-    now = _recorded(follow_ups.get(period_id))
-    before = _recorded(follow_ups.get(earlier_id)) if earlier_id is not None and follow_ups else _NONE
-    if snapshot.history:
-        from_history: dict[int, dict[int, float]] = {period_id: {}, earlier_id: {}}
-        for indicator_id, points in snapshot.history.items():
-            for pid, measurement in points:
-                values = from_history.get(pid)
-                if values is not None and measurement.total is not None:
-                    values[indicator_id] = measurement.total
-        # The follow-up's value wins over history's for the same period.
-        now = {**from_history[period_id], **now}
-        if earlier_id is not None:
-            before = {**from_history[earlier_id], **before}
-    return now, before
-
-
-def _recorded(follow_up: FollowUp | None) -> dict[int, float]:
-    if follow_up is None or not follow_up.indicator_values:
-        return _NONE
-    return {i: m.total for i, m in follow_up.indicator_values.items() if m.total is not None}
+def _in_history(points: tuple[tuple[int, Measurement], ...], period_id: int) -> float | None:
+    """History's total for the period (the last one recorded for it), None if none."""
+    for pid, measurement in reversed(points):
+        if pid == period_id and measurement.total is not None:
+            return measurement.total
+    return None
 
 
 def _rank(item: tuple) -> tuple:
@@ -383,17 +362,18 @@ def _last_year_values(previous: Sequence[GoalSnapshot], period: Period) -> dict[
         earlier = earlier_of(snapshot.periods)
         if earlier is None:
             continue
-        if snapshot.history:
-            recorded, _ = _values(snapshot, earlier.id, None)
-            if not recorded:
-                continue
-            found = [(indicator, recorded.get(indicator.id)) for indicator in indicators]
-        else:
-            follow_up = snapshot.follow_ups.get(earlier.id)
-            if follow_up is None or not follow_up.indicator_values:
-                continue
-            measurements = follow_up.indicator_values
-            found = [(indicator, m.total) for indicator in indicators if (m := measurements.get(indicator.id)) is not None]
+        follow_up = snapshot.follow_ups.get(earlier.id)
+        history = snapshot.history
+        if not history and (follow_up is None or not follow_up.indicator_values):
+            continue
+        measurements = follow_up.indicator_values if follow_up is not None else _NO_MEASUREMENTS
+        found = []
+        for indicator in indicators:
+            measurement = measurements.get(indicator.id)
+            value = measurement.total if measurement is not None else None
+            if value is None and history and (points := history.get(indicator.id)):
+                value = _in_history(points, earlier.id)
+            found.append((indicator, value))
         of_owner = None
         for indicator, value in found:
             if value is not None:
