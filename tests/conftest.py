@@ -98,21 +98,19 @@ class _Templates:
             Path(url.split("///", 1)[1]).unlink(missing_ok=True)
             return
         name = url.rsplit("/", 1)[1]
-        if name not in self.created_pg:
-            return
-        admin = await _pg_admin()
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-        self.created_pg.remove(name)
+        if name in self.created_pg:
+            await self._drop([name])
+            self.created_pg.remove(name)
 
     async def drop_all(self) -> None:
-        if not self.created_pg:
-            return
+        if self.created_pg:
+            await self._drop(reversed(self.created_pg))  # the template last
+
+    @staticmethod
+    async def _drop(names) -> None:
         admin = await _pg_admin()
         try:
-            for name in reversed(self.created_pg):
+            for name in names:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
