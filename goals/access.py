@@ -26,6 +26,8 @@ ALL_ROLES: frozenset[Role] = frozenset(Role)
 EDITOR_ROLES: frozenset[Role] = frozenset({Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD, Role.STAFF, Role.ADMIN})
 # Staff and directors work for a whole administration (or a committee's office).
 _ADMINISTRATION_KINDS = (OrgKind.ADMINISTRATION, OrgKind.COMMITTEE)
+# Roles whose scope is the subtree of the very node they are assigned to.
+_OWN_NODE_ROLES = (Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +103,35 @@ async def scope_nodes_in(
     uow: UnitOfWork, *, actor: Actor, roles: Collection[Role] = ALL_ROLES
 ) -> list[OrgNode]:
     """Every node the actor may see, parents before children, each once."""
-    tops = await scope_roots_in(uow, actor=actor, roles=roles)
-    subtrees = [await uow.orgs.subtree(top.id) for top in tops]
+    tenant_id = actor.person.tenant_id
+    by_top: dict[int, list[OrgNode]] = {}  # top id -> its subtree, top first
+    for assignment in actor.roles:
+        if assignment.role not in roles:
+            continue
+        if assignment.role in _OWN_NODE_ROLES:
+            # The top is the assigned node itself, and a subtree starts with its
+            # top: one statement (asked on every "mina mål") instead of node + subtree.
+            if assignment.org_node_id in by_top:
+                continue
+            subtree = await uow.orgs.subtree(assignment.org_node_id)
+            if not subtree or not _same_tenant(subtree[0], tenant_id):
+                continue
+        else:
+            top = await _scope_root(uow, assignment, tenant_id)
+            if top is None or top.id in by_top:
+                continue
+            subtree = await uow.orgs.subtree(top.id)
+            if not subtree:
+                continue
+        by_top.setdefault(subtree[0].id, subtree)
+    tops = list(by_top)
+    subtrees = list(by_top.values())
     members = [{node.id for node in subtree} for subtree in subtrees]
     seen: dict[int, OrgNode] = {}
     for index, subtree in enumerate(subtrees):
         # A subtree inside a wider one (a unit manager who is also admin) adds
         # nothing, and listing it first would put children before their parents.
-        if any(tops[index].id in other for i, other in enumerate(members) if i != index):
+        if any(tops[index] in other for i, other in enumerate(members) if i != index):
             continue
         for node in subtree:
             seen.setdefault(node.id, node)
@@ -202,7 +225,7 @@ async def _scope_root(uow: UnitOfWork, assignment: RoleAssignment, tenant_id: st
     node = await uow.orgs.get(assignment.org_node_id)
     if node is None or not _same_tenant(node, tenant_id):
         return None
-    if assignment.role in (Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD):
+    if assignment.role in _OWN_NODE_ROLES:
         return node
     ancestors = await uow.orgs.ancestors(node.id)
     if assignment.role == Role.ADMIN:

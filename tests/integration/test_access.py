@@ -6,9 +6,9 @@ import pytest
 from tiny_city import CLOCK, OIDS, OTHER_TENANT, TENANT, City, city  # noqa: F401  (fixture)
 
 from goals import services
-from goals.access import identify, managed_units, profile_for, require_in_scope, scope_nodes
+from goals.access import Actor, identify, managed_units, profile_for, require_in_scope, scope_nodes
 from goals.errors import PermissionDenied
-from goals.model import Role
+from goals.model import Role, RoleAssignment
 
 
 async def test_identify_known_person_with_roles(city: City) -> None:
@@ -113,3 +113,16 @@ async def test_several_roles_give_the_union_once_with_parents_first(city: City) 
     assert sorted(n.code for n in nodes) == sorted(NORRA | {"KOMMUN", "SODRA", "LON"})
     position = {n.id: i for i, n in enumerate(nodes)}
     assert all(position[n.parent_id] < position[n.id] for n in nodes if n.parent_id is not None)
+
+
+@pytest.mark.parametrize("role", [Role.UNIT_MANAGER, Role.DEPARTMENT_HEAD])
+async def test_a_role_on_another_tenants_node_or_a_missing_node_opens_nothing(city: City, role: Role) -> None:
+    # The unit's subtree is read in one statement now; its top still has to be in
+    # the actor's tenant, and a role left on a deleted node still opens nothing.
+    stranger = await identify(city.uow_factory(), tenant_id=OTHER_TENANT, entra_object_id=OIDS["anna"])
+    assert stranger is not None
+    foreign = RoleAssignment(person_id=stranger.person.id, org_node_id=city.nodes["SOL"], role=role)
+    gone = RoleAssignment(person_id=stranger.person.id, org_node_id=987654, role=role)
+    actor = Actor(person=stranger.person, roles=(*stranger.roles, foreign, gone))
+
+    assert [n.code for n in await scope_nodes(city.uow_factory(), actor=actor)] == ["ANNAN-F"]
