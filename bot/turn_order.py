@@ -31,8 +31,12 @@ log = structlog.get_logger(__name__)
 
 # Conversations whose lock the current task already holds: a turn that starts a
 # proactive turn in its own conversation (continue_conversation runs this
-# middleware again, in the same task) must not wait for itself.
-_HELD: ContextVar[frozenset[tuple[str, str]]] = ContextVar("turn_order_held", default=frozenset())
+# middleware again, in the same task) must not wait for itself. The holding task
+# is part of the entry because a task started during a turn (the export's upload
+# turn, say) copies this context: it must wait for the lock like any other turn.
+_HELD: ContextVar[frozenset[tuple[tuple[str, str], asyncio.Task | None]]] = ContextVar(
+    "turn_order_held", default=frozenset()
+)
 
 
 def _conversation_key(context: TurnContext) -> tuple[str, str] | None:
@@ -60,13 +64,14 @@ class TurnOrder(Middleware):
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable]) -> None:
         key = _conversation_key(context)
         held = _HELD.get()
-        if key is None or key in held:
+        mine = (key, asyncio.current_task())
+        if key is None or mine in held:
             return await self._run(context, logic)
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
-            token = _HELD.set(held | {key})
+            token = _HELD.set(held | {mine})
             try:
                 return await self._run(context, logic)
             finally:
