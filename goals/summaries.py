@@ -25,14 +25,13 @@ Decisions:
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import heapq
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from goals.gc_pause import cycle_collection_paused
 from goals.model import Direction, Fulfilment, Goal, Indicator, Measurement, OrgKind, OrgNode, Period
 from goals.ports import GoalSnapshot, UnitOfWork
 from goals.status import REPORTED, Reason, behind_and_severity
@@ -118,27 +117,8 @@ def summarise(
     year; `previous`: the same for the year before (for movements). `units_only`:
     the counts and the units not reported, without the status rules and movements
     (no goals behind, no movements): what a "Visa fler" page of units shows."""
-    with _no_cycle_collection():
+    with cycle_collection_paused():  # plain data: see goals/gc_pause.py
         return _summarise(node, nodes, period, snapshots, previous, today, movements, units_only)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The cycle collector paused while a summary is worked out. A 500-unit summary
-    keeps ~20,000 new objects (reasons, items), and as they pile up the collector
-    runs ~30 young collections and, every few summaries, a full one over the whole
-    heap (70-80 ms on the bench, more in a bot holding more). Nothing made here forms
-    a cycle (plain data, freed by reference counting), so pausing loses nothing; the
-    young objects are looked at once, at the next allocation after it. Only the
-    caller that paused resumes (a summary in another thread meanwhile leaves it)."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _summarise(node: OrgNode, nodes: Sequence[OrgNode], period: Period, snapshots: Sequence[GoalSnapshot],

@@ -31,7 +31,6 @@ Measured figures: bench/README.md, behind_query.py.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from goals.gc_pause import cycle_collection_paused
 from goals.model import (
     Activity,
     ActivityStatus,
@@ -212,18 +212,10 @@ class SqlStatusReader(StatusReader):
         if rows is None:
             return []
         # Reading first and building after lets the build run with the cyclic garbage
-        # collector paused: it makes ~15,000 objects for a department, none of them in
-        # a cycle, and the collections they would trigger (each walking every object
-        # the process holds) cost about a tenth of the build. Nothing else runs
-        # meanwhile (no await in _build); the collector's own thresholds bring it
-        # back to the pending objects at the next allocation burst.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        # collector paused (goals/gc_pause.py): nothing else runs meanwhile (no await
+        # in _build).
+        with cycle_collection_paused():
             return _build(rows, dialect.day)
-        finally:
-            if collecting:
-                gc.enable()
 
 
 async def _fetch(dialect: _Dialect, driver, owner_ids: Sequence[int], year: int) -> _Rows | None:
