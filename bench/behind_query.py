@@ -40,7 +40,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.demo.generator import ROOT_CODE, generate_city
 from goals.clock import SystemClock
-from goals.status import behind_reasons, severity
+from goals.status import sorted_by_severity
 from storage.migrate import upgrade
 from storage.models import OrgNodeRow
 from storage.session import create_engine, make_sessionmaker
@@ -188,14 +188,8 @@ async def path_behind(factory, *, node_id: int, today: date) -> list[int]:
     """What goals.services.behind_goals does for a node, without the role layer."""
     async with factory() as uow:
         owner_ids = [node.id for node in await uow.orgs.subtree(node_id)]
-        snapshots = await uow.status.snapshots(owner_ids, today.year)
-        behind = []
-        for snapshot in snapshots:
-            reasons = behind_reasons(snapshot, today)
-            if reasons:
-                behind.append((severity(reasons), snapshot.owner_name, snapshot.goal.number, snapshot.goal.id))
-        behind.sort(key=lambda item: (-item[0], item[1], item[2], item[3]))
-        return [item[3] for item in behind]
+        statuses = await uow.status.statuses(owner_ids, today)
+        return [status.goal.id for status in sorted_by_severity(s for s in statuses if s.reasons)]
 
 
 def percentile(samples: list[float], q: float) -> float:

@@ -11,7 +11,7 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from goals.model import (
     ActivityStatus,
@@ -26,6 +26,9 @@ from goals.model import (
     Role,
     RoleAssignment,
 )
+
+if TYPE_CHECKING:
+    from goals.status import GoalStatus
 
 
 class Clock(Protocol):
@@ -214,6 +217,14 @@ class StatusReader(abc.ABC):
 
     @abc.abstractmethod
     async def snapshots(self, owner_ids: Sequence[int], year: int) -> list[GoalSnapshot]: ...
+
+    async def statuses(self, owner_ids: Sequence[int], today: date) -> list[GoalStatus]:
+        """The status on `today` of every goal these nodes own that is valid in today's
+        year, in the order of `snapshots`. This default works each one out from the
+        snapshots; the SQL reader keeps them between calls (goals/status_memo.py)."""
+        from goals.status import goal_status_of  # goals.status imports this module
+
+        return [goal_status_of(snapshot, today) for snapshot in await self.snapshots(owner_ids, today.year)]
 
 
 class AuditLog(abc.ABC):

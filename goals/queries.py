@@ -4,9 +4,9 @@ deadlines are, an indicator's values over time, and the names a person may ask a
 
 Every function is scoped by goals.access: a node or goal outside the actor's scope
 raises PermissionDenied, the same error as for one that does not exist, so asking
-about ids reveals nothing. Status always comes from the pure rules in goals.status
-applied to the bulk read `uow.status.snapshots`, so these answers cannot disagree
-with `behind_goals` or with each other.
+about ids reveals nothing. Status always comes from `uow.status.statuses` (the pure
+rules in goals.status applied to the bulk read, kept while nothing they depend on
+changed), so these answers cannot disagree with `behind_goals` or with each other.
 
 Like the services, each function takes an un-entered UnitOfWork and opens it itself.
 """
@@ -20,10 +20,9 @@ from datetime import date
 from goals.access import Actor, find_in_scope_in, require_in_scope_in, root_of_in, scope_nodes_in, scope_roots_in
 from goals.errors import PermissionDenied
 from goals.model import FollowUpState, Goal, Indicator, Measurement, OrgNode, Period, Role
-from goals.periods import current_period
 from goals.ports import GoalSnapshot, UnitOfWork
 from goals.services.questions import BehindGoal
-from goals.status import Due, Reason, behind_reasons, severity, still_to_report
+from goals.status import GoalStatus, goal_status_of, sorted_by_severity  # noqa: F401  (GoalStatus, goal_status_of: here before goals.status)
 
 # Who may ask which units have not reported: the people who follow units up.
 # A unit manager's own units are answered by "what is left to report".
@@ -42,21 +41,6 @@ class ScopeNames:
     goal_owners: dict[int, int]  # goal id -> owner org node id
     indicators: dict[int, str]  # indicator id -> name
     indicator_goal: dict[int, int]  # indicator id -> the goal it belongs to
-
-
-@dataclass(frozen=True, slots=True)
-class GoalStatus:
-    goal: Goal
-    owner_name: str
-    reasons: tuple[Reason, ...]  # empty = on track
-    severity: int  # goals.status.severity of the reasons; 0 = on track
-    due: tuple[Due, ...]  # open periods still to report, soonest deadline first
-    period: Period | None  # the period to report now (goals.periods.current_period)
-    state: FollowUpState | None  # that period's follow-up state; None = not started
-
-    @property
-    def is_behind(self) -> bool:
-        return bool(self.reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +90,15 @@ class Trend:
 @dataclass(frozen=True, slots=True)
 class ScopeView:
     """Everything in the actor's scope that a typed question needs, read once: the nodes
-    (parents first) and their goals' snapshots. The names to recognise and the answer to
+    (parents first) and their goals' statuses. The names to recognise and the answer to
     "which goals are behind?" both come from it, so a turn reads the goals only once."""
 
     nodes: tuple[OrgNode, ...]
-    snapshots: tuple[GoalSnapshot, ...]
+    statuses: tuple[GoalStatus, ...]
 
     @property
     def names(self) -> ScopeNames:
-        goals = [s.goal for s in self.snapshots]
+        goals = [s.goal for s in self.statuses]
         return ScopeNames(
             units={n.id: n.name for n in self.nodes},
             goals={g.id: g.title for g in goals},
@@ -139,23 +123,18 @@ class ScopeView:
 async def scope_view(uow: UnitOfWork, *, actor: Actor, today: date) -> ScopeView:
     async with uow:
         nodes = await scope_nodes_in(uow, actor=actor)
-        snapshots = await uow.status.snapshots([n.id for n in nodes], today.year) if nodes else []
-    return ScopeView(nodes=tuple(nodes), snapshots=tuple(snapshots))
+        statuses = await uow.status.statuses([n.id for n in nodes], today) if nodes else []
+    return ScopeView(nodes=tuple(nodes), statuses=tuple(statuses))
 
 
 def behind_in(view: ScopeView, *, today: date, node_id: int | None = None) -> list[BehindGoal]:
     """What goals.services.behind_goals answers, from a view already read: the same rules,
     the same order (most behind first; ties by owner name, goal number, id)."""
     owners = view.below(node_id) if node_id is not None else None
-    behind: list[tuple[int, BehindGoal]] = []
-    for snapshot in view.snapshots:
-        if owners is not None and snapshot.goal.owner_id not in owners:
-            continue
-        reasons = behind_reasons(snapshot, today)
-        if reasons:
-            behind.append((severity(reasons), BehindGoal(goal=snapshot.goal, owner_name=snapshot.owner_name, reasons=reasons)))
-    behind.sort(key=lambda pair: (-pair[0], pair[1].owner_name, pair[1].goal.number, pair[1].goal.id))
-    return [item for _, item in behind]
+    behind = sorted_by_severity(
+        s for s in view.statuses if s.reasons and (owners is None or s.goal.owner_id in owners)
+    )
+    return [BehindGoal(goal=s.goal, owner_name=s.owner_name, reasons=s.reasons) for s in behind]
 
 
 # --- names -----------------------------------------------------------------------------
@@ -195,8 +174,8 @@ async def unit_status(uow: UnitOfWork, *, actor: Actor, node_id: int, today: dat
     async with uow:
         node = await require_in_scope_in(uow, actor=actor, node_id=node_id)
         owner_ids = [n.id for n in await uow.orgs.subtree(node.id)]
-        snapshots = await uow.status.snapshots(owner_ids, today.year)
-    return UnitStatus(node=node, goals=tuple(sorted_by_severity(goal_status_of(s, today) for s in snapshots)))
+        statuses = await uow.status.statuses(owner_ids, today)
+    return UnitStatus(node=node, goals=tuple(sorted_by_severity(statuses)))
 
 
 async def goal_status(uow: UnitOfWork, *, actor: Actor, goal_id: int, today: date) -> GoalStatus:
@@ -206,31 +185,11 @@ async def goal_status(uow: UnitOfWork, *, actor: Actor, goal_id: int, today: dat
         # A missing goal and someone else's goal are refused alike.
         if goal is None or owner is None:
             raise PermissionDenied("not in scope")
-        snapshot = _only(await uow.status.snapshots([goal.owner_id], today.year), goal_id)
-    if snapshot is None:
+        status = next((s for s in await uow.status.statuses([goal.owner_id], today) if s.goal.id == goal_id), None)
+    if status is None:
         # Not valid this year: nothing can be behind or due.
         return GoalStatus(goal=goal, owner_name=owner.name, reasons=(), severity=0, due=(), period=None, state=None)
-    return goal_status_of(snapshot, today)
-
-
-def goal_status_of(snapshot: GoalSnapshot, today: date) -> GoalStatus:
-    reasons = behind_reasons(snapshot, today)
-    period = current_period(snapshot.periods, today)
-    follow_up = snapshot.follow_ups.get(period.id) if period else None
-    return GoalStatus(
-        goal=snapshot.goal,
-        owner_name=snapshot.owner_name,
-        reasons=reasons,
-        severity=severity(reasons),
-        due=tuple(still_to_report(snapshot, today)),
-        period=period,
-        state=follow_up.state if follow_up else None,
-    )
-
-
-def sorted_by_severity(statuses) -> list[GoalStatus]:
-    """Most behind first; ties by owner name, goal number and id (as behind_goals), so pages stay stable."""
-    return sorted(statuses, key=lambda s: (-s.severity, s.owner_name, s.goal.number, s.goal.id))
+    return status
 
 
 # --- reporting ---------------------------------------------------------------------------
@@ -252,13 +211,13 @@ async def not_reported(
             top = await require_in_scope_in(uow, actor=actor, node_id=node_id, roles=roles)
             nodes = await uow.orgs.subtree(top.id)
         by_id = {n.id: n for n in nodes}
-        snapshots = await uow.status.snapshots(list(by_id), today.year) if by_id else []
+        statuses = await uow.status.statuses(list(by_id), today) if by_id else []
     missing: dict[tuple[int, int], list[tuple[Goal, FollowUpState | None]]] = {}
     periods: dict[int, Period] = {}
-    for snapshot in snapshots:
-        for due in still_to_report(snapshot, today):
+    for status in statuses:
+        for due in status.due:
             periods[due.period.id] = due.period
-            missing.setdefault((snapshot.goal.owner_id, due.period.id), []).append((snapshot.goal, due.state))
+            missing.setdefault((status.goal.owner_id, due.period.id), []).append((status.goal, due.state))
     answer = [
         NotReported(
             unit=by_id[owner_id],
@@ -277,15 +236,15 @@ async def deadlines(uow: UnitOfWork, *, actor: Actor, today: date) -> list[Perio
     follow-ups to report, soonest deadline first, with how many are left in scope."""
     async with uow:
         nodes = await scope_nodes_in(uow, actor=actor)
-        snapshots = await uow.status.snapshots([n.id for n in nodes], today.year) if nodes else []
+        statuses = await uow.status.statuses([n.id for n in nodes], today) if nodes else []
         root_periods: dict[int, Period] = {}
         roots = {(await root_of_in(uow, node_id=top.id)).id for top in await scope_roots_in(uow, actor=actor)}
         for root_id in sorted(roots):
             for period in await uow.periods.for_root(root_id, today.year):
                 root_periods[period.id] = period
     left: dict[int, int] = {}
-    for snapshot in snapshots:
-        for due in still_to_report(snapshot, today):
+    for status in statuses:
+        for due in status.due:
             left[due.period.id] = left.get(due.period.id, 0) + 1
             root_periods.setdefault(due.period.id, due.period)
     answer = [

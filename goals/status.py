@@ -36,7 +36,7 @@ Decisions on the edge cases (each one is pinned by a unit test):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
@@ -48,9 +48,11 @@ from goals.model import (
     Direction,
     FollowUpState,
     Fulfilment,
+    Goal,
     Indicator,
     Period,
 )
+from goals.periods import current_period
 from goals.ports import GoalSnapshot
 
 REPORTED = (FollowUpState.SUBMITTED, FollowUpState.APPROVED)
@@ -453,3 +455,50 @@ def still_to_report(snapshot: GoalSnapshot, today: date) -> list[Due]:
         if period.is_open and period.start <= today and snapshot.goal.is_valid_in(period.year)
     ]
     return sorted((d for d in due if d.state not in REPORTED), key=lambda d: (d.period.deadline, d.period.start))
+
+
+# --- a goal's whole status on one day ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GoalStatus:
+    """Everything the status questions say about one goal on one day: the reasons it is
+    behind, what is left to report, and the period to report now. Derived from a
+    `GoalSnapshot` and the day alone, so it can be kept while neither changes
+    (goals/status_memo.py)."""
+
+    goal: Goal
+    owner_name: str
+    reasons: tuple[Reason, ...]  # empty = on track
+    severity: int  # severity of the reasons; 0 = on track
+    due: tuple[Due, ...]  # open periods still to report, soonest deadline first
+    period: Period | None  # the period to report now (goals.periods.current_period)
+    state: FollowUpState | None  # that period's follow-up state; None = not started
+
+    @property
+    def is_behind(self) -> bool:
+        return bool(self.reasons)
+
+
+def goal_status_of(snapshot: GoalSnapshot, today: date) -> GoalStatus:
+    reasons, rank = _judge(snapshot, today)
+    period = current_period(snapshot.periods, today)
+    follow_up = snapshot.follow_ups.get(period.id) if period else None
+    return GoalStatus(
+        goal=snapshot.goal,
+        owner_name=snapshot.owner_name,
+        reasons=reasons,
+        severity=rank,
+        due=tuple(still_to_report(snapshot, today)),
+        period=period,
+        state=follow_up.state if follow_up else None,
+    )
+
+
+def sorted_by_severity(statuses: Iterable[GoalStatus]) -> list[GoalStatus]:
+    """Most behind first; ties by owner name, goal number and id, so pages stay stable."""
+    return sorted(statuses, key=_severity_order)
+
+
+def _severity_order(status: GoalStatus) -> tuple:
+    return (-status.severity, status.owner_name, status.goal.number, status.goal.id)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -242,3 +243,24 @@ class OutboxEventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GoalStatusStampRow(Base):
+    """A number that changes whenever a goal or anything the status rules read of it
+    is written; set by the triggers of migration 0005, read by the status memo
+    (goals/status_memo.py). No foreign key: a deleted goal's stamp must outlive it."""
+
+    __tablename__ = "goal_status_stamps"
+
+    goal_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatusEpochRow(Base):
+    """One row (id 1): changes on every write to periods or org_nodes, which many
+    goals' statuses share (migration 0005)."""
+
+    __tablename__ = "status_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    stamp: Mapped[int] = mapped_column(BigInteger)

@@ -12,11 +12,13 @@ and its audit row are stored together or not at all.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from goals.ports import UnitOfWork
+from goals.status_memo import StatusMemo
 from storage.repositories import (
     SqlAuditLog,
     SqlFollowUpRepository,
@@ -30,9 +32,10 @@ from storage.repositories import (
 
 
 class SqlUnitOfWork(UnitOfWork):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], memo: StatusMemo | None = None) -> None:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
+        self._memo = memo
 
     async def __aenter__(self) -> SqlUnitOfWork:
         if self._session is not None:
@@ -44,7 +47,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.goals = SqlGoalRepository(session)
         self.periods = SqlPeriodRepository(session)
         self.follow_ups = SqlFollowUpRepository(session)
-        self.status = SqlStatusReader(session)
+        self.status = SqlStatusReader(session, self._memo)
         self.audit = SqlAuditLog(session)
         self.outbox = SqlOutbox(session)
         return self
@@ -72,9 +75,25 @@ class SqlUnitOfWork(UnitOfWork):
 
 
 def uow_factory(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[[], SqlUnitOfWork]:
-    """What services and the bot are given: each call is a fresh unit of work."""
+    """What services and the bot are given: each call is a fresh unit of work. Every
+    factory on one engine shares that engine's status memo."""
+    memo = status_memo_of(sessionmaker)
 
     def make() -> SqlUnitOfWork:
-        return SqlUnitOfWork(sessionmaker)
+        return SqlUnitOfWork(sessionmaker, memo)
 
     return make
+
+
+# One status memo per engine (i.e. per database and process), dropped with the engine.
+_MEMOS: weakref.WeakKeyDictionary[AsyncEngine, StatusMemo] = weakref.WeakKeyDictionary()
+
+
+def status_memo_of(sessionmaker: async_sessionmaker[AsyncSession]) -> StatusMemo | None:
+    engine = sessionmaker.kw.get("bind")
+    if not isinstance(engine, AsyncEngine):
+        return None  # no single database to keep statuses for
+    memo = _MEMOS.get(engine)
+    if memo is None:
+        memo = _MEMOS[engine] = StatusMemo()
+    return memo

@@ -2,8 +2,9 @@
 
 All of them are scoped: a person sees the subtrees their roles open (goals.access),
 and a node asked about outside that scope is refused without saying whether it exists.
-The "behind" and "to report" answers come from one bulk read (uow.status.snapshots)
-and the pure status rules, so the chat answer and the rules can never disagree.
+The "behind" and "to report" answers come from `uow.status.statuses`: the pure status
+rules applied to the bulk read (kept between questions while nothing they depend on
+changed, goals/status_memo.py), so the chat answer and the rules can never disagree.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from goals.access import Actor, require_in_scope_in, scope_nodes_in
 from goals.model import Goal, OrgNode, Period, Role
 from goals.periods import current_period
 from goals.ports import UnitOfWork
-from goals.status import Due, Reason, behind_reasons, severity, still_to_report
+from goals.status import Due, Reason, sorted_by_severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +78,11 @@ async def behind_goals(
     most behind first; ties by owner name, goal number, id so pages stay stable."""
     async with uow:
         owner_ids = await _owner_ids(uow, actor, node_id)
-        snapshots = await uow.status.snapshots(owner_ids, today.year) if owner_ids else []
-        behind: list[tuple[int, BehindGoal]] = []
-        for snapshot in snapshots:
-            reasons = behind_reasons(snapshot, today)
-            if reasons:
-                item = BehindGoal(goal=snapshot.goal, owner_name=snapshot.owner_name, reasons=tuple(reasons))
-                behind.append((severity(reasons), item))
-        behind.sort(key=lambda pair: (-pair[0], pair[1].owner_name, pair[1].goal.number, pair[1].goal.id))
-        return [item for _, item in behind]
+        statuses = await uow.status.statuses(owner_ids, today) if owner_ids else []
+    return [
+        BehindGoal(goal=status.goal, owner_name=status.owner_name, reasons=status.reasons)
+        for status in sorted_by_severity(status for status in statuses if status.reasons)
+    ]
 
 
 async def left_to_report(uow: UnitOfWork, *, actor: Actor, today: date) -> list[tuple[Goal, OrgNode, Due]]:
@@ -93,14 +90,10 @@ async def left_to_report(uow: UnitOfWork, *, actor: Actor, today: date) -> list[
     earliest deadline first (then owner name, goal number)."""
     async with uow:
         nodes = {n.id: n for n in await scope_nodes_in(uow, actor=actor)}
-        snapshots = await uow.status.snapshots(list(nodes), today.year) if nodes else []
-        due = [
-            (snapshot.goal, nodes[snapshot.goal.owner_id], item)
-            for snapshot in snapshots
-            for item in still_to_report(snapshot, today)
-        ]
-        due.sort(key=lambda t: (t[2].period.deadline, t[1].name, t[0].number, t[0].id, t[2].period.id))
-        return due
+        statuses = await uow.status.statuses(list(nodes), today) if nodes else []
+    due = [(status.goal, nodes[status.goal.owner_id], item) for status in statuses for item in status.due]
+    due.sort(key=lambda t: (t[2].period.deadline, t[1].name, t[0].number, t[0].id, t[2].period.id))
+    return due
 
 
 async def _owner_ids(uow: UnitOfWork, actor: Actor, node_id: int | None) -> Sequence[int]:

@@ -54,6 +54,8 @@ from goals.model import (
     Period,
 )
 from goals.ports import GoalSnapshot, StatusReader
+from goals.status import GoalStatus, goal_status_of
+from goals.status_memo import StatusMemo
 
 STATEMENTS = 8  # what one snapshots() call costs; tests hold us to it
 
@@ -75,6 +77,27 @@ WITH RECURSIVE up(owner_id, id, parent_id, name) AS (
 SELECT g.id, g.code, g.title, g.level, g.owner_id, g.valid_from, g.valid_to, g.number, g.description,
        g.parent_id, g.area_id, up.name, up.id
 FROM goals g JOIN up ON up.owner_id = g.owner_id AND up.parent_id IS NULL
+WHERE g.owner_id {in_1} AND g.valid_from <= {p2} AND g.valid_to >= {p2}
+ORDER BY g.owner_id, g.number
+"""
+# The same, for chosen goals (the ones the status memo has to work out again).
+_GOALS_BY_ID = """
+WITH RECURSIVE up(owner_id, id, parent_id, name) AS (
+    SELECT id, id, parent_id, name FROM org_nodes WHERE id IN (SELECT owner_id FROM goals WHERE id {in_1})
+    UNION ALL
+    SELECT up.owner_id, n.id, n.parent_id, up.name FROM org_nodes n JOIN up ON n.id = up.parent_id
+)
+SELECT g.id, g.code, g.title, g.level, g.owner_id, g.valid_from, g.valid_to, g.number, g.description,
+       g.parent_id, g.area_id, up.name, up.id
+FROM goals g JOIN up ON up.owner_id = g.owner_id AND up.parent_id IS NULL
+WHERE g.id {in_1} AND g.valid_from <= {p2} AND g.valid_to >= {p2}
+ORDER BY g.owner_id, g.number
+"""
+# Which goals the owners have in the year, in _GOALS' order, with each goal's stamp
+# and the epoch (migration 0005): all the status memo needs to know what it can reuse.
+_STAMPS = """
+SELECT g.id, COALESCE(s.stamp, 0), (SELECT stamp FROM status_epoch WHERE id = 1)
+FROM goals g LEFT JOIN goal_status_stamps s ON s.goal_id = g.id
 WHERE g.owner_id {in_1} AND g.valid_from <= {p2} AND g.valid_to >= {p2}
 ORDER BY g.owner_id, g.number
 """
@@ -155,6 +178,7 @@ class _Dialect:
         self.goals, self.results, self.indicators, self.activities, self.periods = map(
             fill, (_GOALS, _RESULTS, _INDICATORS, _ACTIVITIES, _PERIODS)
         )
+        self.goals_by_id, self.stamps = fill(_GOALS_BY_ID), fill(_STAMPS)
         self.follow_ups, self.values, self.statuses = map(fill, (_FOLLOW_UPS, _VALUES[name], _STATUSES[name]))
         # SQLite: dates are ISO text, booleans 0/1; asyncpg decodes both itself
         self.day = _same if postgres else date.fromisoformat
@@ -200,15 +224,18 @@ class _Rows(NamedTuple):
 
 
 class SqlStatusReader(StatusReader):
-    def __init__(self, session: AsyncSession) -> None:
+    """`memo`: the statuses kept between units of work (one per database and process,
+    see storage.unit_of_work); None works every status out afresh."""
+
+    def __init__(self, session: AsyncSession, memo: StatusMemo | None = None) -> None:
         self.session = session
+        self.memo = memo
 
     async def snapshots(self, owner_ids: Sequence[int], year: int) -> list[GoalSnapshot]:
         if not owner_ids:
             return []
-        connection = await self.session.connection()
-        dialect = _DIALECTS[connection.dialect.name]
-        rows = await _fetch(dialect, (await connection.get_raw_connection()).driver_connection, owner_ids, year)
+        dialect, driver = await self._driver()
+        rows = await _fetch(dialect, driver, dialect.goals, owner_ids, year)
         if rows is None:
             return []
         # Reading first and building after lets the build run with the cyclic garbage
@@ -217,10 +244,55 @@ class SqlStatusReader(StatusReader):
         with cycle_collection_paused():
             return _build(rows, dialect.day)
 
+    async def statuses(self, owner_ids: Sequence[int], today: date) -> list[GoalStatus]:
+        """One small read of the goals' stamps; only goals whose kept status is out of
+        date (or never worked out) are read in full and judged again."""
+        memo = self.memo
+        if memo is None:
+            return await super().statuses(owner_ids, today)
+        if not owner_ids:
+            return []
+        dialect, driver = await self._driver()
+        year = today.year
+        stamped = await dialect.fetch(driver, dialect.stamps, dialect.ids(owner_ids), year)
+        if not stamped:
+            return []
+        epoch = stamped[0][2]
+        found, missing = memo.recall(today, epoch, stamped)
+        if not missing:
+            return found  # type: ignore[return-value]  # no None left
+        # Most of them out of date (a first question, a new day): the owners' read is
+        # the cheaper; a few (someone just reported): those goals only.
+        if len(missing) * 2 > len(stamped):
+            rows = await _fetch(dialect, driver, dialect.goals, owner_ids, year)
+        else:
+            rows = await _fetch(dialect, driver, dialect.goals_by_id, missing, year)
+        fresh: dict[int, GoalStatus] = {}
+        if rows is not None:
+            with cycle_collection_paused():
+                for snapshot in _build(rows, dialect.day):
+                    fresh[snapshot.goal.id] = goal_status_of(snapshot, today)
+        memo.keep(today, epoch, {row[0]: row[1] for row in stamped}, fresh.values())
+        # A goal gone or out of the year between the two reads (PostgreSQL reads each
+        # statement's own committed state) is left out, as a later question would.
+        answer = []
+        for (goal_id, *_), status in zip(stamped, found, strict=True):
+            if status is None:
+                status = fresh.get(goal_id)
+            if status is not None:
+                answer.append(status)
+        return answer
 
-async def _fetch(dialect: _Dialect, driver, owner_ids: Sequence[int], year: int) -> _Rows | None:
+    async def _driver(self) -> tuple[_Dialect, object]:
+        connection = await self.session.connection()
+        return _DIALECTS[connection.dialect.name], (await connection.get_raw_connection()).driver_connection
+
+
+async def _fetch(dialect: _Dialect, driver, goals_sql: str, ids: Sequence[int], year: int) -> _Rows | None:
+    """Everything the rules read of the goals `goals_sql` selects by `ids` (owner
+    ids for dialect.goals, goal ids for dialect.goals_by_id)."""
     fetch = dialect.fetch
-    goals = await fetch(driver, dialect.goals, dialect.ids(owner_ids), year)
+    goals = await fetch(driver, goals_sql, dialect.ids(ids), year)
     if not goals:
         return None
     goal_ids = dialect.ids([row[0] for row in goals])
