@@ -323,7 +323,7 @@ CASES: dict[str, Case] = {
     "activities insert": Case(
         lambda w: [(
             'INSERT INTO activities (goal_id, position, title, start, "end", status) '
-            "VALUES (:g, 5, 'Tredje', :s, :e, 'planned')",
+            "VALUES (:g, 5, 'Tredje', :s, :e, 'not_started')",
             {"g": w.b.id, "s": date(2026, 1, 1), "e": date(2026, 2, 1)},
         )],
         lambda w: {w.b.id},
