@@ -13,6 +13,7 @@ Like the services, each function takes an un-entered UnitOfWork and opens it its
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -106,6 +107,18 @@ class ScopeView:
             goal_owners={g.id: g.owner_id for g in goals},
             indicators={i.id: i.name for g in goals for i in g.indicators},
             indicator_goal={i.id: g.id for g in goals for i in g.indicators},
+        )
+
+    def has_names_of(self, other: ScopeView) -> bool:
+        """Whether `other.names` are this view's names, without building them: the same
+        nodes (ids and names, in order) and the very same status objects, in order.
+        Statuses and goals are frozen, and the status memo hands out the same object
+        while a goal is unchanged, so identity is enough (a status worked out again
+        fails it, which only costs building the names)."""
+        if len(self.statuses) != len(other.statuses) or len(self.nodes) != len(other.nodes):
+            return False
+        return all(map(operator.is_, self.statuses, other.statuses)) and all(
+            a.id == b.id and a.name == b.name for a, b in zip(self.nodes, other.nodes, strict=True)
         )
 
     def below(self, node_id: int) -> set[int]:
