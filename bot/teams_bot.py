@@ -97,7 +97,10 @@ class MalkollBot(Bot):
             # pooled connection (one checkout and, on PostgreSQL, one pre-ping per
             # turn instead of two); a duplicate stops before the read.
             async with self._ledger.turn_connection():
-                first = await self._ledger.first_time(activity.id, channel_id=activity.channel_id or "")
+                # the state is read in the insert's round trip (storage/bot_state.py)
+                first = await self._ledger.first_time(
+                    activity.id, channel_id=activity.channel_id or "", state_key=self._state_key(context)
+                )
                 if first:
                     await self._conversation_state.load(context)
             if not first:
@@ -148,6 +151,12 @@ class MalkollBot(Bot):
             texts = Texts.for_locale(actor.person.locale)
         set_turn_info(context, texts=texts, actor=actor)
         await _answer_invoke(context, await self._file_consent(context))
+
+    def _state_key(self, context: TurnContext) -> str | None:
+        try:
+            return self._conversation_state.get_storage_key(context)
+        except (TypeError, AttributeError):  # no channel or conversation id: `load` will say so
+            return None
 
     def _handles_invoke(self, activity: Activity) -> bool:
         return (
@@ -231,9 +240,9 @@ class OneWriterLedger:
         # The connection is taken before the lock: only the insert waits for the writer.
         return self._ledger.turn_connection()
 
-    async def first_time(self, activity_id: str, *, channel_id: str) -> bool:
+    async def first_time(self, activity_id: str, *, channel_id: str, state_key: str | None = None) -> bool:
         async with self._lock:
-            return await self._ledger.first_time(activity_id, channel_id=channel_id)
+            return await self._ledger.first_time(activity_id, channel_id=channel_id, state_key=state_key)
 
 
 def make_turn_error_handler(conversation_state: ConversationState):

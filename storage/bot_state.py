@@ -15,13 +15,13 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, literal, select, update
+from sqlalchemy import bindparam, delete, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from goals.errors import ConcurrencyConflict
 from storage.bot_tables import BotStateRow, ProcessedActivityRow
-from storage.hot_sql import HotQuery
+from storage.hot_sql import HotQuery, write_then_read
 
 UNCONDITIONAL = "*"
 # Core tables, not the mapped classes: statements on these skip the ORM's
@@ -56,16 +56,41 @@ def _record_activity(dialect: str) -> HotQuery:
     )
 
 
-# The connection a turn's opening statements share (see `ActivityLedger.turn_connection`):
-# set only around sequential awaits, never across tasks that could run side by side.
-_TURN_CONNECTION: ContextVar[tuple[AsyncEngine, AsyncConnection] | None] = ContextVar(
-    "bot_state_turn_connection", default=None
-)
+@functools.cache
+def _record_activity_and_read_state() -> HotQuery:
+    """PostgreSQL: the ledger insert and the conversation's state read as one statement
+    (one round trip): the insert in a data-modifying CTE, committed with the statement
+    as the insert alone was; `inserted` is 1 the first time, else 0. The state row is
+    read in the statement's snapshot, taken after this process's previous turn of the
+    conversation saved (bot/turn_order.py), as the separate read after the insert was."""
+    recorded = _record_activity("postgresql").statement.cte("recorded")
+    state = select(_STATE.c.data, _STATE.c.etag).where(_STATE.c.key == bindparam("key")).subquery("state")
+    one = select(literal(1).label("one")).subquery("one")
+    return HotQuery(
+        select(select(func.count()).select_from(recorded).scalar_subquery().label("inserted"), state.c.data, state.c.etag)
+        .select_from(one.outerjoin(state, true()))
+    )
 
 
-def _shared_connection(engine: AsyncEngine | None) -> AsyncConnection | None:
+class _TurnConnection:
+    """The connection a turn's opening statements share (see `ActivityLedger.turn_connection`),
+    and the conversation state read together with the ledger insert, until it is asked for."""
+
+    __slots__ = ("engine", "connection", "prefetched")
+
+    def __init__(self, engine: AsyncEngine, connection: AsyncConnection) -> None:
+        self.engine = engine
+        self.connection = connection
+        self.prefetched: dict[str, list[tuple[str, str, str]]] = {}
+
+
+# Set only around sequential awaits, never across tasks that could run side by side.
+_TURN_CONNECTION: ContextVar[_TurnConnection | None] = ContextVar("bot_state_turn_connection", default=None)
+
+
+def _turn(engine: AsyncEngine | None) -> _TurnConnection | None:
     shared = _TURN_CONNECTION.get()
-    return shared[1] if shared is not None and engine is not None and shared[0] is engine else None
+    return shared if shared is not None and engine is not None and shared.engine is engine else None
 
 
 def _engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine | None:
@@ -105,8 +130,10 @@ class StateStore:
         if not wanted:
             return {}
         if len(wanted) == 1 and self._engine is not None:  # a turn's conversation state
-            if (shared := _shared_connection(self._engine)) is not None:
-                rows = await _read_one().rows(shared, key=wanted[0])
+            if (turn := _turn(self._engine)) is not None:
+                rows = turn.prefetched.pop(wanted[0], None)
+                if rows is None:
+                    rows = await _read_one().rows(turn.connection, key=wanted[0])
             else:
                 async with self._engine.connect() as connection:
                     rows = await _read_one().rows(connection, key=wanted[0])
@@ -199,20 +226,38 @@ class ActivityLedger:
             yield
             return
         async with self._engine.connect() as connection:
-            token = _TURN_CONNECTION.set((self._engine, connection))
+            token = _TURN_CONNECTION.set(_TurnConnection(self._engine, connection))
             try:
                 yield
             finally:
                 _TURN_CONNECTION.reset(token)
 
-    async def first_time(self, activity_id: str, *, channel_id: str) -> bool:
+    async def first_time(self, activity_id: str, *, channel_id: str, state_key: str | None = None) -> bool:
         """True the first time an activity id is seen on a channel, False for every
-        later delivery, also when two deliveries race each other."""
+        later delivery, also when two deliveries race each other.
+
+        Inside `turn_connection`, `state_key` (the conversation's state) is read in the
+        same round trip the first time (PostgreSQL: one statement; SQLite: one hand-off
+        to the connection's thread, the insert committed before the read), and the
+        block's `StateStore.read` of that key is answered from it, once."""
         if self._engine is not None and self._engine.dialect.name in ("sqlite", "postgresql"):
             values = {"channel_id": channel_id, "activity_id": activity_id, "received_at": _utcnow()}
             insert = _record_activity(self._engine.dialect.name)
-            if (shared := _shared_connection(self._engine)) is not None:
-                return len(await insert.write_alone(shared, **values)) == 1
+            if (turn := _turn(self._engine)) is not None:
+                if state_key is None:
+                    return len(await insert.write_alone(turn.connection, **values)) == 1
+                if self._engine.dialect.name == "postgresql":
+                    rows = await _record_activity_and_read_state().write_alone(turn.connection, key=state_key, **values)
+                    first = rows[0].inserted == 1
+                    state = [(state_key, row.data, row.etag) for row in rows if row.etag is not None]
+                else:
+                    inserted, state = await write_then_read(
+                        turn.connection, insert, values, _read_one(), {"key": state_key}
+                    )
+                    first = len(inserted) == 1
+                if first:
+                    turn.prefetched[state_key] = state
+                return first
             async with self._engine.connect() as connection:
                 inserted = await insert.write_alone(connection, **values)
             return len(inserted) == 1

@@ -74,6 +74,10 @@ class HotQuery:
         self._statement = statement
         self._compiled: dict[tuple[str, str], _Compiled] = {}
 
+    @property
+    def statement(self) -> Executable:
+        return self._statement
+
     def _for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get((dialect.name, dialect.driver))
         if compiled is None:
@@ -108,6 +112,38 @@ class HotQuery:
             await driver.commit()
             return compiled.rows(rows)
         return compiled.rows(await driver.fetch(compiled.sql, *compiled.parameters(values)))
+
+
+async def write_then_read(
+    connection: AsyncConnection,
+    write: HotQuery,
+    write_values: dict[str, Any],
+    read: HotQuery,
+    read_values: dict[str, Any],
+) -> tuple[list, list]:
+    """`write.write_alone(connection, ...)`, then, only if that returned rows (RETURNING),
+    `read.rows(connection, ...)`: (the write's rows, the read's rows or []). On aiosqlite the
+    three steps (the write, its commit, the read) run in one hand-off to the connection's
+    thread instead of three."""
+    if connection.in_transaction():
+        raise RuntimeError("write_then_read needs a connection without an open transaction")
+    dialect = connection.dialect
+    driver = connection.sync_connection.connection.driver_connection
+    if dialect.driver != "aiosqlite" or not callable(getattr(driver, "_execute", None)):
+        written = await write.write_alone(connection, **write_values)
+        return written, (await read.rows(connection, **read_values) if written else [])
+    write_compiled, read_compiled = write._for(dialect), read._for(dialect)  # noqa: SLF001
+    write_parameters, read_parameters = write_compiled.parameters(write_values), read_compiled.parameters(read_values)
+
+    def in_thread() -> tuple[list, list]:  # on aiosqlite's thread, which owns the sqlite3 connection
+        sqlite = driver._conn  # noqa: SLF001
+        written = sqlite.execute(write_compiled.sql, write_parameters).fetchall()
+        sqlite.commit()
+        return written, (sqlite.execute(read_compiled.sql, read_parameters).fetchall() if written else [])
+
+    # aiosqlite's own queue to its thread (what execute_fetchall and commit use)
+    written, rows = await driver._execute(in_thread)  # noqa: SLF001
+    return write_compiled.rows(written), read_compiled.rows(rows)
 
 
 _DRIVERS = ("aiosqlite", "asyncpg")

@@ -87,6 +87,33 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    _skip_idle_rollbacks(engine)
+
+
+def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
+    """SQLite: no thread hand-off for a rollback with nothing to roll back.
+
+    SQLAlchemy rolls back when a session's unit of work ends and when the pool takes a
+    connection back; on aiosqlite each is a hand-off to the connection's thread (three
+    per "mina mål" turn, whose statements are all reads or already committed), where
+    sqlite3 then does nothing unless a transaction is open (`Connection.rollback` checks
+    `sqlite3_get_autocommit`). The same check is made here first, on the event loop: the
+    connection is not in use by anyone else while SQLAlchemy rolls it back. With a
+    transaction open, or a connection that cannot say, the rollback runs as before."""
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        try:
+            idle = driver is not None and driver.in_transaction is False
+        except (ValueError, AttributeError):  # closed (aiosqlite raises ValueError) or not aiosqlite
+            idle = False
+        if not idle:
+            rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback
+
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: domain objects are built from rows before commit,
