@@ -9,15 +9,15 @@ Routes: POST /api/messages (Bot Framework), GET /healthz (the database answers?)
 from __future__ import annotations
 
 import asyncio
+import random
 import signal
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aiohttp
 import structlog
 from aiohttp import web
-from botbuilder.core import ConversationState, serializer_helper
+from botbuilder.core import serializer_helper
 from botbuilder.dialogs import Dialog
 from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy import text
@@ -31,7 +31,7 @@ from bot.logging_setup import configure_logging
 from bot.outbox_dispatcher import approval_flows, dispatcher_context
 from bot.scheduler import scheduler_context, snooze_dialog
 from bot.references import ReferenceRecorder
-from bot.state_storage import SqlBotStorage
+from bot.state_storage import LeanConversationState, SqlBotStorage
 from bot.summary_jobs import summaries_context, summary_flows
 from bot.teams_bot import MalkollBot, OneWriterLedger, make_turn_error_handler
 from bot.tenants import TenantGate
@@ -89,7 +89,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     clock = SystemClock(settings.timezone)
     # One HTTP session for every reply to the Bot Connector (connection reuse).
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    conversation_state = ConversationState(SqlBotStorage(StateStore(sessionmaker)))
+    conversation_state = LeanConversationState(SqlBotStorage(StateStore(sessionmaker)))
     adapter = create_adapter(settings, session=http)
     ledger = ActivityLedger(sessionmaker)
     if is_sqlite(settings.effective_database_url):
@@ -150,7 +150,8 @@ async def _messages(request: web.Request) -> web.Response:
     if not activity.type:
         return web.Response(status=400)
     structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(correlation_id=uuid.uuid4().hex[:10])
+    # ten hex digits as before (uuid4's were from os.urandom, a system call per turn); a log tag, not a secret
+    structlog.contextvars.bind_contextvars(correlation_id=f"{random.getrandbits(40):010x}")
     try:
         invoke_response = await runtime.adapter.process_activity(
             request.headers.get("Authorization", ""), activity, runtime.bot.on_turn
