@@ -16,6 +16,7 @@ over `uow.status.snapshots` — comparing whole GoalStatus objects:
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -590,3 +591,51 @@ async def test_states_through_the_workflow_are_never_stale(uow_factory) -> None:
     assert city.periods["T1"] not in {d.period.id for d in approved.due}
     assert states == [FollowUpState.DRAFT, FollowUpState.SUBMITTED, FollowUpState.RETURNED]
     await assert_memo_is_fresh(city, today=date(2026, 5, 9))  # an earlier day, after the approval
+
+
+# --- concurrent questions in one process -----------------------------------------------
+
+
+async def test_concurrent_questions_about_different_days_never_keep_one_days_status_for_the_other(uow_factory) -> None:
+    """Two users asking at once with different days (a deadline between them): each
+    answer is its own day's, and what is kept afterwards is right for either day."""
+    city = await build_city(uow_factory)
+    before, after = date(2026, 5, 10), date(2026, 5, 11)  # T1's deadline is the 10th
+
+    async def ask(day: date):
+        async with city.uow_factory() as uow:
+            return day, await uow.status.statuses(city.owner_ids, day)
+
+    _, fresh_before = await memo_and_fresh(city, today=before)
+    _, fresh_after = await memo_and_fresh(city, today=after)
+    assert fresh_before != fresh_after
+    expected = {before: fresh_before, after: fresh_after}
+    for round_ in range(6):
+        if round_ == 3:  # and with a write in the middle
+            await _save(city, city.goals[0], "T1", services.FollowUpChanges(assessment=Fulfilment.PARTLY))
+            expected = {day: (await memo_and_fresh(city, today=day))[1] for day in (before, after)}
+        answers = await asyncio.gather(*(ask(day) for day in (before, after, after, before, before, after)))
+        for day, answer in answers:
+            assert answer == expected[day], f"round {round_}: {day} answered with another day's statuses"
+        for day in (after, before, after):
+            assert await assert_memo_is_fresh(city, today=day) == expected[day]
+
+
+async def test_questions_racing_writes_end_equal_to_a_fresh_computation(uow_factory) -> None:
+    """Readers and writers interleaved on one engine; whatever the readers kept
+    meanwhile, the answer once the writers are done is the fresh one."""
+    city = await build_city(uow_factory)
+    scopes = [city.owner_ids, [city.units[0]], [city.units[1], city.units[2]]]
+
+    async def reader(n: int) -> None:
+        for i in range(12):
+            async with city.uow_factory() as uow:
+                await uow.status.statuses(scopes[(n + i) % 3], city.today)
+
+    async def writer(n: int) -> None:
+        for i in range(4):
+            await apply(city, (("save", "activity_status", "target", "rename")[i], (n * 4 + i), i + n, i))
+
+    await asyncio.gather(reader(0), writer(0), reader(1), writer(1), reader(2))
+    for scope in scopes:
+        await assert_memo_is_fresh(city, scope)
