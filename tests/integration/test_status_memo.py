@@ -30,7 +30,13 @@ from sqlalchemy import text
 from goals import services
 from goals.access import Actor, identify
 from goals.clock import FixedClock
-from goals.errors import ConcurrencyConflict, InvalidTransition, PeriodClosed, PermissionDenied, ValidationFailed
+from goals.errors import (
+    ConcurrencyConflict,
+    InvalidTransition,
+    PeriodClosed,
+    PermissionDenied,
+    ValidationFailed,
+)
 from goals.model import (
     Activity,
     ActivityStatus,
@@ -47,7 +53,8 @@ from goals.status import ReasonKind, goal_status_of
 from storage.repositories import status as status_module
 from storage.repositories.status import SqlStatusReader
 from storage.session import create_engine, make_sessionmaker
-from storage.unit_of_work import status_memo_of, uow_factory as make_uow_factory
+from storage.unit_of_work import status_memo_of
+from storage.unit_of_work import uow_factory as make_uow_factory
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 START = date(2026, 4, 27)  # T1 (Jan-Apr) ends on the 30th, its deadline is 10 May; T2 starts 1 May

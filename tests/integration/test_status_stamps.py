@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -260,8 +260,8 @@ CASES: dict[str, Case] = {
     # goals
     "goals insert": Case(
         lambda w: [(
-            "INSERT INTO goals (id, code, title, level, owner_id, valid_from, valid_to, number, description) "
-            "VALUES (:id, 'N', 'Ny', 'enhet', :owner, 2026, 2026, 9, '')",
+            ("INSERT INTO goals (id, code, title, level, owner_id, valid_from, valid_to, number, description) "
+            "VALUES (:id, 'N', 'Ny', 'enhet', :owner, 2026, 2026, 9, '')"),
             {"id": NEW_GOAL_ID, "owner": w.unit_b},
         )],
         lambda w: {NEW_GOAL_ID},
@@ -307,8 +307,8 @@ CASES: dict[str, Case] = {
     # indicators
     "indicators insert": Case(
         lambda w: [(
-            "INSERT INTO indicators (goal_id, position, code, name, unit, direction, target, gender_split) "
-            "VALUES (:g, 5, 'B-I3', 'Tredje', '%', 'increase', 10, false)",
+            ("INSERT INTO indicators (goal_id, position, code, name, unit, direction, target, gender_split) "
+            "VALUES (:g, 5, 'B-I3', 'Tredje', '%', 'increase', 10, false)"),
             {"g": w.b.id},
         )],
         lambda w: {w.b.id},
@@ -322,8 +322,8 @@ CASES: dict[str, Case] = {
     # activities
     "activities insert": Case(
         lambda w: [(
-            'INSERT INTO activities (goal_id, position, title, start, "end", status) '
-            "VALUES (:g, 5, 'Tredje', :s, :e, 'not_started')",
+            ('INSERT INTO activities (goal_id, position, title, start, "end", status) '
+            "VALUES (:g, 5, 'Tredje', :s, :e, 'not_started')"),
             {"g": w.b.id, "s": date(2026, 1, 1), "e": date(2026, 2, 1)},
         )],
         lambda w: {w.b.id},
@@ -342,8 +342,8 @@ CASES: dict[str, Case] = {
     # follow_ups
     "follow_ups insert": Case(
         lambda w: [(
-            "INSERT INTO follow_ups (goal_id, period_id, state, analysis, actions, evidence_note, resource_use, "
-            "cross_sectoral, return_comment, version) VALUES (:g, :p, 'draft', '', '', '', '', '{}', '', 1)",
+            ("INSERT INTO follow_ups (goal_id, period_id, state, analysis, actions, evidence_note, resource_use, "
+            "cross_sectoral, return_comment, version) VALUES (:g, :p, 'draft', '', '', '', '', '{}', '', 1)"),
             {"g": w.b.id, "p": w.periods["T2"]},
         )],
         lambda w: {w.b.id},
@@ -383,7 +383,7 @@ CASES: dict[str, Case] = {
         lambda w: [("UPDATE follow_up_indicator_values SET follow_up_id = :to WHERE follow_up_id = :f",
                     {"f": w.fu_b, "to": w.fu_a})],
         lambda w: {w.a.id, w.b.id},
-    ),  # fmt: skip
+    ),
     "follow_up_indicator_values update of both goals in one statement": Case(
         lambda w: [("UPDATE follow_up_indicator_values SET total = total + 1", {})], lambda w: {w.a.id, w.b.id}
     ),
@@ -407,7 +407,7 @@ CASES: dict[str, Case] = {
         lambda w: [("UPDATE follow_up_activity_statuses SET follow_up_id = :to WHERE follow_up_id = :f",
                     {"f": w.fu_b, "to": w.fu_a})],
         lambda w: {w.a.id, w.b.id},
-    ),  # fmt: skip
+    ),
     "follow_up_activity_statuses delete": Case(
         lambda w: [("DELETE FROM follow_up_activity_statuses WHERE follow_up_id = :f", {"f": w.fu_b})],
         lambda w: {w.b.id},
@@ -415,8 +415,8 @@ CASES: dict[str, Case] = {
     # periods (epoch)
     "periods insert": Case(
         lambda w: [(
-            'INSERT INTO periods (root_id, kind, year, start, "end", deadline, is_open, is_year_end) '
-            "VALUES (:r, 'T1', 2027, :s, :e, :e, true, false)",
+            ('INSERT INTO periods (root_id, kind, year, start, "end", deadline, is_open, is_year_end) '
+            "VALUES (:r, 'T1', 2027, :s, :e, :e, true, false)"),
             {"r": w.root, "s": date(2027, 1, 1), "e": date(2027, 4, 30)},
         )],
         lambda w: set(),
@@ -454,8 +454,6 @@ CASES: dict[str, Case] = {
         lambda w: [("DELETE FROM org_nodes WHERE id = :id", {"id": w.spare_node})], lambda w: set(), epoch=True
     ),
 }
-
-STAMPED_BY_A_CASE = {name.split()[0] for name in CASES}
 
 
 def test_the_cases_write_every_stamped_table_with_every_operation() -> None:
