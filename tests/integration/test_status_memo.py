@@ -646,3 +646,15 @@ async def test_questions_racing_writes_end_equal_to_a_fresh_computation(uow_fact
     await asyncio.gather(reader(0), writer(0), reader(1), writer(1), reader(2))
     for scope in scopes:
         await assert_memo_is_fresh(city, scope)
+
+
+async def test_odd_scopes_duplicated_reordered_unknown_or_empty_owner_ids(uow_factory) -> None:
+    city = await build_city(uow_factory)
+    u0, u1, u2 = city.units
+    await assert_memo_is_fresh(city)
+    for scope in ([u2, u0], [u1, u1, u1], [u0, 987_654], [987_654], [], [u2, city.dept, u2, u0]):
+        await assert_memo_is_fresh(city, scope)
+        await _save(city, city.goals[4], "T1", services.FollowUpChanges(forecast=Fulfilment.NOT))
+        await assert_memo_is_fresh(city, scope)
+        await _sql(city, "UPDATE indicators SET target = target + 1 WHERE goal_id = :g", g=city.goals[1].id)
+        await assert_memo_is_fresh(city, scope)
