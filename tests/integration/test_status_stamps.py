@@ -387,6 +387,22 @@ CASES: dict[str, Case] = {
     "follow_up_indicator_values update of both goals in one statement": Case(
         lambda w: [("UPDATE follow_up_indicator_values SET total = total + 1", {})], lambda w: {w.a.id, w.b.id}
     ),
+    "follow_up_indicator_values upsert (ON CONFLICT DO UPDATE)": Case(
+        lambda w: [(
+            ("INSERT INTO follow_up_indicator_values (follow_up_id, indicator_id, total) VALUES (:f, :i, 3) "
+            "ON CONFLICT (follow_up_id, indicator_id) DO UPDATE SET total = excluded.total"),
+            {"f": w.fu_b, "i": w.b.indicators[0].id},
+        )],
+        lambda w: {w.b.id},
+    ),
+    "follow_up_activity_statuses upsert (ON CONFLICT DO UPDATE)": Case(
+        lambda w: [(
+            ("INSERT INTO follow_up_activity_statuses (follow_up_id, activity_id, status) VALUES (:f, :a, 'done') "
+            "ON CONFLICT (follow_up_id, activity_id) DO UPDATE SET status = excluded.status"),
+            {"f": w.fu_b, "a": w.b.activities[0].id},
+        )],
+        lambda w: {w.b.id},
+    ),
     "follow_up_indicator_values delete": Case(
         lambda w: [("DELETE FROM follow_up_indicator_values WHERE follow_up_id = :f", {"f": w.fu_b})],
         lambda w: {w.b.id},
