@@ -658,3 +658,19 @@ async def test_odd_scopes_duplicated_reordered_unknown_or_empty_owner_ids(uow_fa
         await assert_memo_is_fresh(city, scope)
         await _sql(city, "UPDATE indicators SET target = target + 1 WHERE goal_id = :g", g=city.goals[1].id)
         await assert_memo_is_fresh(city, scope)
+
+
+async def test_truncating_follow_ups_on_postgresql_retires_every_kept_status(uow_factory) -> None:
+    # TRUNCATE fires no delete trigger; migration 0005 changes the epoch on it instead.
+    city = await build_city(uow_factory)
+    async with city.uow_factory() as uow:
+        if uow.session.bind.dialect.name != "postgresql":
+            pytest.skip("SQLite has no TRUNCATE")
+    await _save(city, city.goals[0], "T1", services.FollowUpChanges(assessment=Fulfilment.NOT))
+    before = await assert_memo_is_fresh(city)
+    assert before[0].reasons
+
+    await _sql(city, "TRUNCATE follow_ups CASCADE")
+
+    after = await assert_memo_is_fresh(city)
+    assert not any(r.kind == ReasonKind.ASSESSMENT for r in after[0].reasons)

@@ -9,7 +9,9 @@ a goal's status without changing its stamp, in the same transaction.
 
 A new stamp is never a number used before, even one from a rolled-back transaction:
 PostgreSQL takes it from a sequence (sequences do not roll back), SQLite from
-random() (64 bits). A goal without a stamp row has stamp 0.
+random() (64 bits). A goal without a stamp row has stamp 0. TRUNCATE (PostgreSQL)
+changes the epoch. What no trigger sees is a whole database put back from a backup:
+restart Målkoll after a restore (README, "Database and migrations").
 
 PostgreSQL uses statement-level triggers with transition tables: one insert per
 statement whatever the number of rows (a COPY of 400,000 values is one statement),
@@ -60,8 +62,12 @@ def upgrade() -> None:
         sa.Column("stamp", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_epoch")),
     )
-    op.execute("INSERT INTO status_epoch (id, stamp) VALUES (1, 0)")
-    if op.get_bind().dialect.name == "postgresql":
+    postgres = op.get_bind().dialect.name == "postgresql"
+    # A random first epoch: a database dropped and migrated again under a running
+    # process (whose stamps would start over) shares nothing with what it kept.
+    first = "CAST(random() * 1e15 AS bigint)" if postgres else "random()"
+    op.execute(f"INSERT INTO status_epoch (id, stamp) VALUES (1, {first})")
+    if postgres:
         _postgresql_triggers()
     else:
         _sqlite_triggers()
@@ -70,7 +76,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in (*GOAL_TABLES, *EPOCH_TABLES):
-            for operation in OPERATIONS:
+            for operation in (*OPERATIONS, "truncate"):
                 op.execute(f"DROP TRIGGER IF EXISTS status_stamp_{operation} ON {table}")
         for table in GOAL_TABLES:
             op.execute(f"DROP FUNCTION IF EXISTS status_stamp_{table}()")
@@ -181,3 +187,10 @@ END $$"""
                 f"CREATE TRIGGER status_stamp_{operation} AFTER {operation.upper()} ON {table} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION status_epoch_bump()"
             )
+    # TRUNCATE fires no delete trigger; it empties a table of many goals at once, so it
+    # retires everything kept (SQLite has no TRUNCATE).
+    for table in (*GOAL_TABLES, *EPOCH_TABLES):
+        op.execute(
+            f"CREATE TRIGGER status_stamp_truncate AFTER TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION status_epoch_bump()"
+        )
