@@ -68,31 +68,23 @@ _FULFILMENT[None] = None
 # Templates filled per dialect by _Dialect: {in_1}/{in_2} = "is one of the ids in
 # parameter 1/2" (`= ANY($n::int[])` on PostgreSQL, a JSON array walked by json_each
 # on SQLite); {p2} = parameter 2 itself.
-_GOALS = """
+# Goals with their owner's name and root. {start}: the org nodes to walk up from;
+# {which}: the goals wanted. Filled below for "the goals of these owners" and for
+# "these goals" (the ones the status memo has to work out again).
+_GOALS_OF = """
 WITH RECURSIVE up(owner_id, id, parent_id, name) AS (
-    SELECT id, id, parent_id, name FROM org_nodes WHERE id {in_1}
+    SELECT id, id, parent_id, name FROM org_nodes WHERE id {start}
     UNION ALL
     SELECT up.owner_id, n.id, n.parent_id, up.name FROM org_nodes n JOIN up ON n.id = up.parent_id
 )
 SELECT g.id, g.code, g.title, g.level, g.owner_id, g.valid_from, g.valid_to, g.number, g.description,
        g.parent_id, g.area_id, up.name, up.id
 FROM goals g JOIN up ON up.owner_id = g.owner_id AND up.parent_id IS NULL
-WHERE g.owner_id {in_1} AND g.valid_from <= {p2} AND g.valid_to >= {p2}
+WHERE {which} AND g.valid_from <= {{p2}} AND g.valid_to >= {{p2}}
 ORDER BY g.owner_id, g.number
 """
-# The same, for chosen goals (the ones the status memo has to work out again).
-_GOALS_BY_ID = """
-WITH RECURSIVE up(owner_id, id, parent_id, name) AS (
-    SELECT id, id, parent_id, name FROM org_nodes WHERE id IN (SELECT owner_id FROM goals WHERE id {in_1})
-    UNION ALL
-    SELECT up.owner_id, n.id, n.parent_id, up.name FROM org_nodes n JOIN up ON n.id = up.parent_id
-)
-SELECT g.id, g.code, g.title, g.level, g.owner_id, g.valid_from, g.valid_to, g.number, g.description,
-       g.parent_id, g.area_id, up.name, up.id
-FROM goals g JOIN up ON up.owner_id = g.owner_id AND up.parent_id IS NULL
-WHERE g.id {in_1} AND g.valid_from <= {p2} AND g.valid_to >= {p2}
-ORDER BY g.owner_id, g.number
-"""
+_GOALS = _GOALS_OF.format(start="{in_1}", which="g.owner_id {in_1}")
+_GOALS_BY_ID = _GOALS_OF.format(start="IN (SELECT owner_id FROM goals WHERE id {in_1})", which="g.id {in_1}")
 # Which goals the owners have in the year, in _GOALS' order, with each goal's stamp
 # and the epoch (migration 0005): all the status memo needs to know what it can reuse.
 _STAMPS = """
