@@ -34,9 +34,10 @@ from datetime import date
 
 from goals.status import GoalStatus
 
-# More goals than any municipality has; past it the memo starts again rather than
-# tracking what was used last (a rebuild costs one read per department asked about).
-CAPACITY = 250_000
+# Five times the goals of a 2,000-unit city (a status is about 2 KB: ~200 MB full).
+# Past it the memo starts again rather than tracking what was used last (a rebuild
+# costs one read per department asked about).
+CAPACITY = 100_000
 
 
 class StatusMemo:

@@ -227,3 +227,28 @@ async def test_behind_from_the_view_below_a_node_and_outside_it(city: City) -> N
     assert [b.goal.code for b in below] == ["VIT-1"]
     with pytest.raises(PermissionDenied):
         queries.behind_in(view, today=TODAY, node_id=city.nodes["EKH"])
+
+
+async def test_a_second_view_has_the_first_views_names_until_a_goal_or_a_node_changes(city: City) -> None:
+    # dialogs reuse a person's recognised names while ScopeView.has_names_of holds
+    from sqlalchemy import text
+
+    bertil = await city.actor("bertil")
+    first = await queries.scope_view(city.uow_factory(), actor=bertil, today=TODAY)
+    again = await queries.scope_view(city.uow_factory(), actor=bertil, today=TODAY)
+    assert again.has_names_of(first) and again.names == first.names
+
+    goal = city.goals["VIT-1"]
+    async with city.uow_factory() as uow:
+        await uow.session.execute(text("UPDATE goals SET title = 'Ny titel' WHERE id = :id"), {"id": goal.id})
+        await uow.commit()
+    retitled = await queries.scope_view(city.uow_factory(), actor=bertil, today=TODAY)
+    assert not retitled.has_names_of(again)
+    assert retitled.names.goals[goal.id] == "Ny titel"
+
+    async with city.uow_factory() as uow:
+        await uow.session.execute(text("UPDATE org_nodes SET name = 'Nytt namn' WHERE id = :id"), {"id": city.nodes["VIT"]})
+        await uow.commit()
+    renamed = await queries.scope_view(city.uow_factory(), actor=bertil, today=TODAY)
+    assert not renamed.has_names_of(retitled)
+    assert renamed.names.units[city.nodes["VIT"]] == "Nytt namn"
