@@ -210,6 +210,11 @@ class FollowUpRepository(abc.ABC):
     @abc.abstractmethod
     async def for_goals(self, goal_ids: Sequence[int], period_ids: Sequence[int]) -> list[FollowUp]: ...
 
+    @abc.abstractmethod
+    async def submitted_for_owners(self, owner_ids: Sequence[int]) -> list[FollowUp]:
+        """Follow-ups in state submitted (waiting for a decision) of goals owned by
+        these nodes, oldest submitted first (then by id)."""
+
 
 class StatusReader(abc.ABC):
     """The bulk read behind "which goals are behind?"; must stay a few queries

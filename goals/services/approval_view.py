@@ -1,13 +1,23 @@
 """What an approval card shows about a submitted follow-up: a read model loaded
 in one unit of work, so the dialog and the outbox dispatcher never read
-repositories themselves."""
+repositories themselves. `pending_approvals`: the follow-ups waiting for one
+person's decision, as the same views."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from goals.access import profile_for_in
-from goals.model import FollowUp, Goal, OrgNode, Period
+from goals.access import (
+    Actor,
+    approvers_in,
+    find_in_scope_in,
+    holds_role_above,
+    managed_units_in,
+    profile_for_in,
+)
+from goals.errors import NotFound
+from goals.model import FollowUp, Goal, OrgNode, Period, Role
 from goals.ports import UnitOfWork
 from goals.profiles import Profile
 
@@ -36,9 +46,13 @@ async def load_approval_view(uow: UnitOfWork, *, follow_up_id: int) -> ApprovalV
         unit = await uow.orgs.get(goal.owner_id) if goal else None
         if follow_up is None or goal is None or period is None or unit is None:
             return None
-        profile = await profile_for_in(uow, node_id=unit.id)
-        author = await uow.people.get(follow_up.author_id) if follow_up.author_id else None
-        approver = await uow.people.get(follow_up.approver_id) if follow_up.approver_id else None
+        return await _view_in(uow, follow_up, goal, unit, period)
+
+
+async def _view_in(uow: UnitOfWork, follow_up: FollowUp, goal: Goal, unit: OrgNode, period: Period) -> ApprovalView:
+    profile = await profile_for_in(uow, node_id=unit.id)
+    author = await uow.people.get(follow_up.author_id) if follow_up.author_id else None
+    approver = await uow.people.get(follow_up.approver_id) if follow_up.approver_id else None
     return ApprovalView(
         follow_up=follow_up,
         goal=goal,
@@ -49,3 +63,100 @@ async def load_approval_view(uow: UnitOfWork, *, follow_up_id: int) -> ApprovalV
         author_id=follow_up.author_id,
         approver_name=approver.name if approver else "",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingApprovals:
+    """What waits for one person's decision ("vad ska jag godkänna?").
+
+    `views`: the first `limit` follow-ups they may decide now, oldest submitted first;
+    `total`: how many there are in all. `approver`: whether they hold the approving
+    role anywhere; if not, `approver_role` and `approver_names` say who approves the
+    follow-ups of the units they manage (empty when they manage none)."""
+
+    views: tuple[ApprovalView, ...]
+    total: int
+    approver: bool
+    approver_role: Role | None = None
+    approver_names: tuple[str, ...] = ()
+
+
+async def pending_approvals(uow: UnitOfWork, *, actor: Actor, limit: int = 5) -> PendingApprovals:
+    """The submitted follow-ups this person may approve or return now, scoped exactly
+    as goals.services.follow_ups decides (goal owner in scope, the owner's profile's
+    approver role held on an ancestor of the owner, period open, state submitted)."""
+    async with uow:
+        tops = await _approving_nodes_in(uow, actor)
+        if not tops:
+            role, names = await _approvers_of_own_units_in(uow, actor)
+            return PendingApprovals((), 0, False, role, names)
+        owner_ids: set[int] = set()
+        for top in tops:
+            owner_ids.update(node.id for node in (await uow.orgs.subtree(top))[1:])
+        decidable: list[tuple[FollowUp, Goal, OrgNode, Period]] = []
+        goals: dict[int, Goal | None] = {}
+        owners: dict[int, OrgNode | None] = {}
+        periods: dict[int, Period | None] = {}
+        for follow_up in await uow.follow_ups.submitted_for_owners(sorted(owner_ids)):
+            if follow_up.goal_id not in goals:
+                goals[follow_up.goal_id] = await uow.goals.get(follow_up.goal_id)
+            goal = goals[follow_up.goal_id]
+            if goal is None:
+                continue
+            if goal.owner_id not in owners:
+                owners[goal.owner_id] = await _decidable_owner_in(uow, actor, goal.owner_id)
+            owner = owners[goal.owner_id]
+            if follow_up.period_id not in periods:
+                periods[follow_up.period_id] = await uow.periods.get(follow_up.period_id)
+            period = periods[follow_up.period_id]
+            if owner is None or period is None or not period.is_open:
+                continue
+            decidable.append((follow_up, goal, owner, period))
+        decidable.sort(key=lambda item: (_submitted_key(item[0]), item[0].id))
+        views = [await _view_in(uow, follow_up, goal, owner, period) for follow_up, goal, owner, period in decidable[:limit]]
+    return PendingApprovals(tuple(views), len(decidable), True)
+
+
+def _submitted_key(follow_up: FollowUp) -> datetime:
+    return follow_up.submitted_at or follow_up.updated_at or datetime.min.replace(tzinfo=UTC)
+
+
+async def _approving_nodes_in(uow: UnitOfWork, actor: Actor) -> list[int]:
+    """The nodes on which the actor holds the approver role of that node's profile."""
+    tops: list[int] = []
+    for assignment in actor.roles:
+        node = await uow.orgs.get(assignment.org_node_id)
+        if node is None or (node.tenant_id and node.tenant_id != actor.person.tenant_id):
+            continue
+        try:
+            profile = await profile_for_in(uow, node_id=node.id)
+        except NotFound:
+            continue
+        if assignment.role == profile.approver_role and node.id not in tops:
+            tops.append(node.id)
+    return tops
+
+
+async def _decidable_owner_in(uow: UnitOfWork, actor: Actor, owner_id: int) -> OrgNode | None:
+    """The owner if the actor may decide on its follow-ups (follow_ups._load_for_decision)."""
+    owner = await find_in_scope_in(uow, actor=actor, node_id=owner_id)
+    if owner is None:
+        return None
+    profile = await profile_for_in(uow, node_id=owner.id)
+    ancestor_ids = {a.id for a in await uow.orgs.ancestors(owner.id)}
+    return owner if holds_role_above(actor, role=profile.approver_role, ancestor_ids=ancestor_ids) else None
+
+
+async def _approvers_of_own_units_in(uow: UnitOfWork, actor: Actor) -> tuple[Role | None, tuple[str, ...]]:
+    role: Role | None = None
+    names: dict[int, str] = {}
+    for unit in await managed_units_in(uow, actor=actor):
+        try:
+            profile = await profile_for_in(uow, node_id=unit.id)
+        except NotFound:
+            continue
+        role = role or profile.approver_role
+        for person_id in await approvers_in(uow, node_id=unit.id, role=profile.approver_role):
+            if person_id not in names and (person := await uow.people.get(person_id)) is not None:
+                names[person_id] = person.name
+    return role, tuple(sorted(names.values()))

@@ -17,14 +17,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from goals.errors import ConcurrencyConflict, NotFound
-from goals.model import ActivityStatus, CrossSectoral, FollowUp, FollowUpState, Fulfilment, Measurement
+from goals.model import (
+    ActivityStatus,
+    CrossSectoral,
+    FollowUp,
+    FollowUpState,
+    Fulfilment,
+    Measurement,
+)
 from goals.ports import FollowUpRepository
-from storage.models import FollowUpActivityStatusRow, FollowUpIndicatorValueRow, FollowUpRow
+from storage.models import (
+    FollowUpActivityStatusRow,
+    FollowUpIndicatorValueRow,
+    FollowUpRow,
+    GoalRow,
+)
 from storage.repositories._sql import insert_ignoring_duplicates, one_of, utc
 
 FOLLOW_UPS = FollowUpRow.__table__
 VALUES = FollowUpIndicatorValueRow.__table__
 STATUSES = FollowUpActivityStatusRow.__table__
+GOALS = GoalRow.__table__
 
 FOLLOW_UP_COLUMNS = (
     FOLLOW_UPS.c.id,
@@ -205,3 +218,11 @@ class SqlFollowUpRepository(FollowUpRepository):
             return []
         where = one_of(self.session, FOLLOW_UPS.c.goal_id, goal_ids) & one_of(self.session, FOLLOW_UPS.c.period_id, period_ids)
         return await load_follow_ups(self.session, where)
+
+    async def submitted_for_owners(self, owner_ids: Sequence[int]) -> list[FollowUp]:
+        if not owner_ids:
+            return []
+        goals = select(GOALS.c.id).where(one_of(self.session, GOALS.c.owner_id, owner_ids))
+        where = (FOLLOW_UPS.c.state == FollowUpState.SUBMITTED.value) & FOLLOW_UPS.c.goal_id.in_(goals)
+        found = await load_follow_ups(self.session, where)
+        return sorted(found, key=lambda f: (f.submitted_at is None, f.submitted_at or f.updated_at, f.id))
