@@ -9,6 +9,11 @@ After a decision the card in this conversation is updated in place (its message 
 was kept when the outbox dispatcher sent it), so it shows who decided and has no
 buttons left. Other approvers' cards, and the unit manager's message, follow from
 the decision's outbox event (bot/outbox_dispatcher.py).
+
+"Vad ska jag godkänna?" (Intent.APPROVALS, PendingApprovalsDialog) sends the same cards
+again for what still waits for this person's decision, so a card that scrolled away
+is one question away. Its buttons take the path above; the card pressed (Teams names
+it in the submit's replyToId) is updated too.
 """
 
 from __future__ import annotations
@@ -18,20 +23,41 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+import structlog
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from botbuilder.schema import Activity
 
-from dialogs.cards.approval import APPROVE, COMMENT_INPUT, RETURN, Decided, build_approval_card
+from dialogs.cards.approval import (
+    APPROVE,
+    COMMENT_INPUT,
+    RETURN,
+    Decided,
+    build_approval_card,
+)
 from dialogs.texts import Texts
 from dialogs.turn_state import actor_of, texts_of
-from goals.errors import ConcurrencyConflict, InvalidTransition, PeriodClosed, PermissionDenied, ValidationFailed
-from goals.model import FollowUp, FollowUpState
+from goals.errors import (
+    ConcurrencyConflict,
+    InvalidTransition,
+    PeriodClosed,
+    PermissionDenied,
+    ValidationFailed,
+)
+from goals.model import FollowUp, FollowUpState, Role
 from goals.ports import Clock, UnitOfWork
 from goals.services import approve_follow_up, return_follow_up
-from goals.services.approval_view import ApprovalView, load_approval_view
+from goals.services.approval_view import (
+    ApprovalView,
+    load_approval_view,
+    pending_approvals,
+)
+
+log = structlog.get_logger(__name__)
 
 APPROVAL_DIALOG_ID = "approval"
+PENDING_APPROVALS_DIALOG_ID = "pending_approvals"
+PENDING_CARDS = 5  # cards per answer; the rest are counted, and come when these are decided
 MAX_ID = 2**31 - 1
 
 
@@ -146,19 +172,74 @@ class ApprovalDialog(Dialog):
         await context.send_activity(texts.t("approvals.reply.already_decided", state=state))
 
     async def _update_card(self, context: TurnContext, texts: Texts, view: ApprovalView, *, note: str | None = None) -> None:
-        """Replace the card this conversation got for the follow-up, if it got one."""
+        """Replace the card this conversation got for the follow-up, if it got one, and
+        the card pressed when that is another one (a card from "vad ska jag godkänna?")."""
         conversation_id = context.activity.conversation.id if context.activity.conversation else ""
         delivery = await self._cards.card_in(follow_up_id=view.follow_up.id, conversation_id=conversation_id)
-        if delivery is None or not delivery.activity_id:
-            return
         decided = decided_of(view)
         content = build_approval_card(texts, view, today=self._clock.today(), decided=decided, note=note)
-        update = card_activity(content)
-        update.id = delivery.activity_id
-        await context.update_activity(update)
-        if decided is not None:
-            await self._cards.close_card(event_id=delivery.event_id, person_id=delivery.person_id, now=self._clock.now())
+        if delivery is not None and delivery.activity_id:
+            update = card_activity(content)
+            update.id = delivery.activity_id
+            await context.update_activity(update)
+            if decided is not None:
+                await self._cards.close_card(event_id=delivery.event_id, person_id=delivery.person_id,
+                                             now=self._clock.now())
+        pressed = context.activity.reply_to_id
+        if pressed and (delivery is None or pressed != delivery.activity_id):
+            # Only ever a message of this conversation (the connector refuses others); a
+            # failed update leaves that card as it was, and its buttons are checked anyway.
+            update = card_activity(content)
+            update.id = pressed
+            try:
+                await context.update_activity(update)
+            except Exception as error:  # noqa: BLE001 - the decision stands; the reply says so
+                log.warning("approval.pressed_card_update_failed", error=str(error)[:200])
 
 
 def card_activity(content: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(content))
+
+
+class PendingApprovalsDialog(Dialog):
+    """One turn: "vad ska jag godkänna?" answered with the approval cards of what waits
+    for this person's decision (goals.services.approval_view.pending_approvals decides
+    what that is), oldest submitted first, at most PENDING_CARDS of them and a line
+    saying how many more; or that nothing waits, or who approves instead."""
+
+    def __init__(self, *, uow_factory: Callable[[], UnitOfWork], clock: Clock, limit: int = PENDING_CARDS) -> None:
+        super().__init__(PENDING_APPROVALS_DIALOG_ID)
+        self._uow = uow_factory
+        self._clock = clock
+        self._limit = limit
+
+    async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
+        await self.answer_now(dialog_context.context)
+        return await dialog_context.end_dialog()
+
+    async def answer_now(self, context: TurnContext) -> None:
+        texts, actor = texts_of(context), actor_of(context)
+        pending = await pending_approvals(self._uow(), actor=actor, limit=self._limit)
+        if not pending.approver:
+            role = texts.t(f"approvals.role.{(pending.approver_role or Role.DEPARTMENT_HEAD).value}")
+            if pending.approver_names:
+                text = texts.t("approvals.pending.not_approver_named", role=role, names=", ".join(pending.approver_names))
+            else:
+                text = texts.t("approvals.pending.not_approver", role=role)
+            await context.send_activity(text)
+            return
+        if not pending.views:
+            await context.send_activity(texts.t("approvals.pending.nothing"))
+            return
+        count = pending.total
+        await context.send_activity(
+            texts.t("approvals.pending.intro_one") if count == 1 else texts.t("approvals.pending.intro", count=count)
+        )
+        today = self._clock.today()
+        for view in pending.views:
+            await context.send_activity(card_activity(build_approval_card(texts, view, today=today)))
+        rest = count - len(pending.views)
+        if rest > 0:
+            await context.send_activity(
+                texts.t("approvals.pending.more_one") if rest == 1 else texts.t("approvals.pending.more", count=rest)
+            )

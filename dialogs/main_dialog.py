@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.dialogs import ComponentDialog, Dialog, DialogContext, DialogTurnResult, DialogTurnStatus
+from botbuilder.dialogs import (
+    ComponentDialog,
+    Dialog,
+    DialogContext,
+    DialogTurnResult,
+    DialogTurnStatus,
+)
 from botbuilder.schema import Activity, ActivityTypes
 
+from dialogs.approval import PendingApprovalsDialog
 from dialogs.cards import build_help_card, build_menu_card
 from dialogs.overview_dialog import OverviewDialog, fold
 from dialogs.questions import question_dialogs
@@ -47,6 +54,7 @@ _INTENT_VERBS: dict[Intent, str] = {
     Intent.LINK_CHANNEL: "link_channel",
     Intent.EXPORT: "export",
     Intent.SNOOZE: "snooze",
+    Intent.APPROVALS: "approvals",
     Intent.UNKNOWN: "unknown",
 }
 # Verbs a card may send; anything else in a submit payload is refused as unknown.
@@ -122,6 +130,10 @@ class MainDialog(ComponentDialog):
         overview = OverviewDialog(uow_factory=uow_factory, clock=clock)
         self._flows: dict[str, str] = {"my_goals": overview.id}
         self.add_dialog(overview)
+        # "vad ska jag godkänna?": the approval cards again, for what waits for this person
+        pending = PendingApprovalsDialog(uow_factory=uow_factory, clock=clock)
+        self.add_dialog(pending)
+        self._flows["approvals"] = pending.id
         # The status questions, and text nothing else understood ("unknown": it may name
         # a goal or unit only the person's own vocabulary knows), are answered there too.
         self._questions = question_dialogs(uow_factory=uow_factory, clock=clock)

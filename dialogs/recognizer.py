@@ -46,6 +46,7 @@ class Intent(StrEnum):
     LINK_CHANNEL = "link_channel"
     EXPORT = "export"
     SNOOZE = "snooze"
+    APPROVALS = "approvals"
     UNKNOWN = "unknown"
 
 
@@ -340,6 +341,17 @@ _PATTERNS: dict[str, tuple[tuple[str, float], ...]] = {
     Intent.UNKNOWN: (
         ("tack för hjälpen", 1.3), ("thanks for the help", 1.3), ("tack för", 1.0),
         ("thanks for", 1.0), ("thank you", 1.0), ("det var allt", 1.1), ("that is all", 1.1),
+    ),
+    # What waits for the writer's decision: follow-ups to approve. "väntar på mig" alone stays
+    # LEFT_TO_REPORT (a unit manager's "vilka uppföljningar väntar på mig"); "väntar något på
+    # mig", "godkänna", "approve" are asked by the people who decide.
+    Intent.APPROVALS: (
+        ("godkänn*", 1.3), ("att godkänna", 1.4), ("godkännande*", 1.3), ("approve", 1.3),
+        ("approval*", 1.3), ("approving", 1.3), ("to approve", 1.4), ("sign off", 1.2),
+        ("väntar något", 1.3), ("väntar ... på mig", 1.0), ("anything waiting", 1.3),
+        ("waiting ... my decision", 1.4), ("väntar ... mitt beslut", 1.4), ("på mitt bord", 1.2),
+        ("on my desk", 1.2), ("inskickade uppföljning*", 1.2), ("submitted follow up*", 1.2),
+        ("granska*", 0.9), ("to review", 1.0), ("besluta om", 1.0), ("decide on", 1.0),
     ),
     Intent.SNOOZE: (
         ("påminn", 1.3), ("påminna", 1.3), ("påminn mig", 1.3), ("påminnelse*", 0.7), ("skjut upp", 1.3), ("snooz*", 1.3), ("remind*", 1.2),
@@ -1007,7 +1019,7 @@ _SV_WORDS = frozenset(
     "paminn imorgon morgon senare trenden tack sluta stopp glom kan du ska maste nu "
     "hejsan halla tjena god sista dag datum saknar saknas vara klar koppla kanalen "
     "avdelning avdelningen uppfoljning uppfoljningen lamna dags borja starta over av om "
-    "utvecklingen utvecklats ladda ner deadline trend i".split()
+    "utvecklingen utvecklats ladda ner deadline trend i godkanna godkann vantar".split()
 )
 _EN_WORDS = frozenset(
     "what whats which who how is are the to my me i do does dos have has left when why "
@@ -1015,7 +1027,8 @@ _EN_WORDS = frozenset(
     "track off doing summary export remind tomorrow later hello hi hey good morning give "
     "link channel connect download units unit status of for this that it can you ask "
     "start submit still need deadline trend chart last year yet havent hasnt missing "
-    "never mind please work lagging schedule snooze hows going goes".split()
+    "never mind please work lagging schedule snooze hows going goes approve approvals approval "
+    "waiting anything".split()
 )
 # Words shared by both languages (or folded to the same form) say nothing about the language.
 _SHARED = _SV_WORDS & _EN_WORDS

@@ -7,8 +7,10 @@ from typing import Any
 from dialogs.cards.common import card, paragraph, submit, title
 from dialogs.texts import Texts
 
-# "exportera" is for heads only; the line says so rather than the card asking who reads it.
-HELP_LINES = ("help.my_goals", "help.report", "help.behind", "help.left", "help.export", "help.menu", "help.cancel")
+# "exportera" and "att godkänna" are for heads only; each line says so rather than the card
+# asking who reads it.
+HELP_LINES = ("help.my_goals", "help.report", "help.behind", "help.left", "help.export", "help.approvals",
+              "help.menu", "help.cancel")
 
 
 def build_help_card(texts: Texts) -> dict[str, Any]:

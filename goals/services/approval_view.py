@@ -71,8 +71,8 @@ class PendingApprovals:
 
     `views`: the first `limit` follow-ups they may decide now, oldest submitted first;
     `total`: how many there are in all. `approver`: whether they hold the approving
-    role anywhere; if not, `approver_role` and `approver_names` say who approves the
-    follow-ups of the units they manage (empty when they manage none)."""
+    role anywhere; if not, `approver_role` says which role approves where they work and
+    `approver_names` who approves the units they manage (empty when they manage none)."""
 
     views: tuple[ApprovalView, ...]
     total: int
@@ -159,4 +159,11 @@ async def _approvers_of_own_units_in(uow: UnitOfWork, actor: Actor) -> tuple[Rol
         for person_id in await approvers_in(uow, node_id=unit.id, role=profile.approver_role):
             if person_id not in names and (person := await uow.people.get(person_id)) is not None:
                 names[person_id] = person.name
+    for assignment in actor.roles if role is None else ():
+        # No unit of their own (staff, a director): the role that approves where they work.
+        try:
+            role = (await profile_for_in(uow, node_id=assignment.org_node_id)).approver_role
+            break
+        except NotFound:
+            continue
     return role, tuple(sorted(names.values()))

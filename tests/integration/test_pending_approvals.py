@@ -5,88 +5,49 @@ person decide, oldest submitted first, capped, with the total."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from goals import services
-from goals.access import identify
-from goals.clock import FixedClock
 from goals.errors import PermissionDenied
-from goals.model import FollowUpState, Fulfilment, Goal, OrgKind, Role
-from goals.periods import current_period
-from goals.services import (
-    FollowUpChanges,
-    approve_follow_up,
-    open_follow_up,
-    save_follow_up,
-    submit_follow_up,
-)
+from goals.model import FollowUpState, Role
+from goals.services import approve_follow_up
 from goals.services.approval_view import pending_approvals
-from tests.support.activities import DEMO_TENANT, demo_user
+from tests.support.approvals import (
+    ANALYSIS,
+    OTHER_HEAD,
+    OTHER_MANAGER,
+    actor_of,
+    add_other_department,
+    goal_ids,
+    may_day,
+    submit,
+)
 from tests.support.org import build_demo_org
 
 YEAR = 2026
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-ANALYSIS = "Läsningen har ökat i alla grupper, men barnen med annat modersmål behöver mer stöd framöver."
 
 
-def clock_at(day: int, hour: int = 10) -> FixedClock:
-    return FixedClock(datetime(YEAR, 5, day, hour, tzinfo=STOCKHOLM))
+def clock_at(day: int, hour: int = 10):
+    return may_day(YEAR, day, hour)
 
 
 async def _actor(uow_factory, number: int):
-    return await identify(uow_factory(), tenant_id=DEMO_TENANT, entra_object_id=demo_user(number))
-
-
-async def _submit(uow_factory, actor, goal_id: int, clock: FixedClock):
-    async with uow_factory() as uow:
-        goal = await uow.goals.get(goal_id)
-        root = (await uow.orgs.ancestors(goal.owner_id))[-1]
-        period = current_period(await uow.periods.for_root(root.id, YEAR), clock.today())
-    draft = await open_follow_up(uow_factory(), actor=actor, goal_id=goal_id, period_id=period.id, clock=clock)
-    changes = FollowUpChanges(assessment=Fulfilment.FULFILLED, forecast=Fulfilment.FULFILLED, analysis=ANALYSIS,
-                              resource_use="Inom budget.")
-    saved = await save_follow_up(uow_factory(), actor=actor, follow_up_id=draft.id, expected_version=draft.version,
-                                 changes=changes, clock=clock)
-    return await submit_follow_up(uow_factory(), actor=actor, follow_up_id=saved.id, expected_version=saved.version,
-                                  clock=clock)
-
-
-async def _goal_ids(uow_factory, unit_id: int) -> list[int]:
-    async with uow_factory() as uow:
-        return [g.id for g in await uow.goals.for_owners([unit_id], YEAR)]
+    return await actor_of(uow_factory, number)
 
 
 async def _city(uow_factory):
-    """The demo org, plus a second department with its own head and unit (Ekens förskola,
-    manager 05, head 06), all goals of all three units submitted on different days."""
+    """The demo org plus a second department (Ekens förskola, manager 05, head 06), one
+    follow-up of each of the three units' goals submitted, on different days."""
     org = await build_demo_org(uow_factory, year=YEAR)
-    clock = clock_at(2)
-    async with uow_factory() as uow:
-        admin = await uow.orgs.get_by_code(DEMO_TENANT, "NORRA")
-    other = await services.create_org_node(uow_factory(), actor=None, code="AVD-S", name="Avdelning skola",
-                                           kind=OrgKind.DEPARTMENT, parent_id=admin.id, clock=clock)
-    ek = await services.create_org_node(uow_factory(), actor=None, code="EK", name="Ekens förskola",
-                                        kind=OrgKind.UNIT, parent_id=other.id, clock=clock)
-    for nn, name, role, node in ((5, "Erik Ek", Role.UNIT_MANAGER, ek.id), (6, "Frida Ask", Role.DEPARTMENT_HEAD, other.id)):
-        person = await services.add_person(uow_factory(), actor=None, tenant_id=DEMO_TENANT,
-                                           entra_object_id=demo_user(nn), name=name, clock=clock)
-        await services.assign_role(uow_factory(), actor=None, person_id=person.id, org_node_id=node, role=role,
-                                   clock=clock)
-    await services.create_goal(uow_factory(), actor=None, clock=clock, goal=Goal(
-        id=0, code="EK-1", title="Alla barn rör sig varje dag", level="enhet", owner_id=ek.id,
-        valid_from=YEAR, valid_to=YEAR))
-    org.units["EK"] = ek.id
+    ek = await add_other_department(uow_factory, org, YEAR)
     # Vitsippan has no manager of its own: the head (an editor there) reports it.
-    anna, bertil, erik = [await _actor(uow_factory, n) for n in (1, 2, 5)]
-    sol = await _goal_ids(uow_factory, org.units["SOL"])
-    vit = await _goal_ids(uow_factory, org.units["VIT"])
-    eks = await _goal_ids(uow_factory, ek.id)
+    anna, bertil, erik = [await _actor(uow_factory, n) for n in (1, 2, OTHER_MANAGER)]
+    sol = await goal_ids(uow_factory, org.units["SOL"], YEAR)
+    vit = await goal_ids(uow_factory, org.units["VIT"], YEAR)
+    eks = await goal_ids(uow_factory, ek, YEAR)
     submitted = {
-        "sol_late": await _submit(uow_factory, anna, sol[0], clock_at(6)),
-        "vit": await _submit(uow_factory, bertil, vit[0], clock_at(3)),
-        "sol_early": await _submit(uow_factory, anna, sol[1], clock_at(4)),
-        "ek": await _submit(uow_factory, erik, eks[0], clock_at(5)),
+        "sol_late": await submit(uow_factory, anna, sol[0], clock_at(6)),
+        "vit": await submit(uow_factory, bertil, vit[0], clock_at(3)),
+        "sol_early": await submit(uow_factory, anna, sol[1], clock_at(4)),
+        "ek": await submit(uow_factory, erik, eks[0], clock_at(5)),
     }
     return org, submitted
 
@@ -113,7 +74,7 @@ async def test_the_repository_lists_submitted_follow_ups_of_the_owners_oldest_fi
 
 async def test_a_head_sees_exactly_what_they_may_decide_oldest_first(uow_factory):
     _, submitted = await _city(uow_factory)
-    bertil, frida = await _actor(uow_factory, 2), await _actor(uow_factory, 6)
+    bertil, frida = await _actor(uow_factory, 2), await _actor(uow_factory, OTHER_HEAD)
 
     pending = await pending_approvals(uow_factory(), actor=bertil)
     assert pending.approver and pending.total == 3
@@ -172,6 +133,7 @@ async def test_people_without_the_approving_role_are_told_who_approves(uow_facto
     for actor in (cecilia, david):
         pending = await pending_approvals(uow_factory(), actor=actor)
         assert (pending.approver, pending.total, pending.approver_names) == (False, 0, ())
+        assert pending.approver_role == Role.DEPARTMENT_HEAD
 
 
 async def test_nothing_waiting(uow_factory):
