@@ -133,6 +133,12 @@ class GoalRepository(abc.ABC):
     async def get(self, goal_id: int) -> Goal | None:
         """The goal with its expected results, indicators and activities."""
 
+    async def get_many(self, goal_ids: Sequence[int]) -> list[Goal]:
+        """The goals with these ids that exist, with their children, by id. This
+        default asks one by one; the SQL repository reads them in one go."""
+        found = [await self.get(goal_id) for goal_id in sorted(set(goal_ids))]
+        return [goal for goal in found if goal is not None]
+
     @abc.abstractmethod
     async def get_by_code(self, owner_id: int, code: str) -> Goal | None: ...
 

@@ -94,13 +94,13 @@ async def pending_approvals(uow: UnitOfWork, *, actor: Actor, limit: int = 5) ->
         for top in tops:
             owner_ids.update(node.id for node in (await uow.orgs.subtree(top))[1:])
         decidable: list[tuple[FollowUp, Goal, OrgNode, Period]] = []
-        goals: dict[int, Goal | None] = {}
         owners: dict[int, OrgNode | None] = {}
         periods: dict[int, Period | None] = {}
-        for follow_up in await uow.follow_ups.submitted_for_owners(sorted(owner_ids)):
-            if follow_up.goal_id not in goals:
-                goals[follow_up.goal_id] = await uow.goals.get(follow_up.goal_id)
-            goal = goals[follow_up.goal_id]
+        submitted = await uow.follow_ups.submitted_for_owners(sorted(owner_ids))
+        # one read for all their goals: a department in reporting week has hundreds waiting
+        goals = {goal.id: goal for goal in await uow.goals.get_many([f.goal_id for f in submitted])}
+        for follow_up in submitted:
+            goal = goals.get(follow_up.goal_id)
             if goal is None:
                 continue
             if goal.owner_id not in owners:

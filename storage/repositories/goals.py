@@ -234,6 +234,11 @@ class SqlGoalRepository(GoalRepository):
         goals = await load_goals(self.session, GOALS.c.id == goal_id)
         return goals[0] if goals else None
 
+    async def get_many(self, goal_ids: Sequence[int]) -> list[Goal]:
+        if not goal_ids:
+            return []
+        return await load_goals(self.session, one_of(self.session, GOALS.c.id, sorted(set(goal_ids))), order_by=(GOALS.c.id,))
+
     async def get_by_code(self, owner_id: int, code: str) -> Goal | None:
         goals = await load_goals(self.session, (GOALS.c.owner_id == owner_id) & (GOALS.c.code == code))
         return goals[0] if goals else None

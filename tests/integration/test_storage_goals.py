@@ -86,6 +86,20 @@ async def test_a_goal_round_trips_with_all_its_children_in_order(uow_factory):
         assert await uow.goals.get(987_654) is None
 
 
+async def test_get_many_reads_the_goals_asked_for_with_their_children_and_skips_unknown_ids(uow_factory):
+    async with uow_factory() as uow:
+        _, sol, mane = await _units(uow)
+        first = await uow.goals.add(_goal(sol.id, "E-SOL-1", **FULL_CHILDREN))
+        await uow.goals.add(_goal(sol.id, "E-SOL-2"))
+        third = await uow.goals.add(_goal(mane.id, "E-MANE-1", valid_from=2020, valid_to=2021))
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.goals.get_many([third.id, first.id, third.id, 999_999])
+        assert found == [await uow.goals.get(first.id), await uow.goals.get(third.id)]
+        assert found[0] == first and len(found[0].indicators) == 2
+        assert await uow.goals.get_many([]) == []
+
+
 async def test_numbers_are_assigned_per_owner_as_the_next_free_one(uow_factory):
     async with uow_factory() as uow:
         _, sol, mane = await _units(uow)
