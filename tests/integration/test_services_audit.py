@@ -16,7 +16,7 @@ from goals.errors import PermissionDenied, ValidationFailed
 from goals.model import AuditRecord, Fulfilment, OrgKind, Role
 from goals.services import FollowUpChanges
 
-READ_SERVICES = {"behind_goals", "goals_overview", "left_to_report"}
+READ_SERVICES = {"behind_goals", "goals_overview", "left_to_report", "load_approval_view", "pending_approvals"}
 WRITE_SERVICES = {
     name
     for name in services.__all__
