@@ -15,19 +15,26 @@ from bot import outbox_dispatcher
 from bot.outbox_dispatcher import dispatcher_for
 from goals.access import identify
 from goals.clock import SystemClock
-from goals.model import FollowUp, FollowUpState, Fulfilment
-from goals.periods import current_period
-from goals.services import FollowUpChanges, open_follow_up, save_follow_up, submit_follow_up
+from goals.model import FollowUp, FollowUpState
+from goals.services import (
+    FollowUpChanges,
+    save_follow_up,
+    submit_follow_up,
+)
 from storage.channel_tables import OutboxDeliveryRow
 from storage.session import make_sessionmaker
 from storage.unit_of_work import uow_factory as make_uow_factory
-from tests.support.activities import DEMO_TENANT, card_submit, demo_user, message, personal_conversation
+from tests.support.activities import (
+    DEMO_TENANT,
+    card_submit,
+    demo_user,
+    message,
+    personal_conversation,
+)
+from tests.support.approvals import E2E_ANALYSIS as ANALYSIS
+from tests.support.approvals import submitted_by_anna
 
 ANNA, BERTIL, CECILIA = demo_user(1), demo_user(2), demo_user(3)
-ANALYSIS = (
-    "Språkutvecklingen har gått framåt i alla grupper sedan vi införde dagliga läsestunder, men barnen "
-    "med annat modersmål behöver mer stöd, och två av fyra pedagoger har inte gått utbildningen ännu."
-)
 COMMENT = "Komplettera analysen med hur många barn som nåtts av läsestunderna."
 
 
@@ -36,30 +43,6 @@ def _passes_run_by_the_tests(monkeypatch):
     # The app's own dispatcher loop waits longer than a test runs, so each pass
     # here is the test's and its report says what that pass did.
     monkeypatch.setattr(outbox_dispatcher, "PASS_INTERVAL_SECONDS", 3600.0)
-
-
-async def _submitted(engine, unit_id: int) -> FollowUp:
-    """Anna's follow-up of her unit's first goal for the current period, submitted."""
-    make_uow = make_uow_factory(make_sessionmaker(engine))
-    clock = SystemClock()
-    today = clock.today()
-    anna = await identify(make_uow(), tenant_id=DEMO_TENANT, entra_object_id=ANNA)
-    async with make_uow() as uow:
-        goal = (await uow.goals.for_owners([unit_id], today.year))[0]
-        root = (await uow.orgs.ancestors(unit_id))[-1]
-        period = current_period(await uow.periods.for_root(root.id, today.year), today)
-    draft = await open_follow_up(make_uow(), actor=anna, goal_id=goal.id, period_id=period.id, clock=clock)
-    changes = FollowUpChanges(
-        assessment=Fulfilment.PARTLY,
-        forecast=None if period.is_year_end else Fulfilment.FULFILLED,
-        analysis=ANALYSIS,
-        actions="Alla pedagoger går utbildningen före sommaren.",
-        resource_use="Utbildningen ryms i enhetens budget.",
-    )
-    saved = await save_follow_up(make_uow(), actor=anna, follow_up_id=draft.id, expected_version=draft.version,
-                                 changes=changes, clock=clock)
-    return await submit_follow_up(make_uow(), actor=anna, follow_up_id=saved.id, expected_version=saved.version,
-                                  clock=clock)
 
 
 async def _stored(engine, follow_up_id: int) -> tuple[FollowUp, list[str]]:
@@ -102,7 +85,7 @@ async def _approval_card(bot, follow_up: FollowUp):
 async def test_the_head_approves_the_card_updates_in_place_and_the_manager_is_told(bot, engine, demo_org):
     url = bot.connector.url
     await _hello(bot, ANNA, BERTIL)
-    follow_up = await _submitted(engine, demo_org.units["SOL"])
+    follow_up = await submitted_by_anna(engine, demo_org.units["SOL"])
     card = await _approval_card(bot, follow_up)
     text = card.all_text() + json.dumps(card.cards[0], ensure_ascii=False)  # FactSet values too
     assert "Alla barn utvecklar sitt språk" in text and "Solrosens förskola" in text
@@ -143,7 +126,7 @@ async def test_the_head_approves_the_card_updates_in_place_and_the_manager_is_to
 async def test_sent_back_with_a_comment_the_manager_is_told_and_can_edit_again(bot, engine, demo_org):
     url = bot.connector.url
     await _hello(bot, ANNA, BERTIL)
-    follow_up = await _submitted(engine, demo_org.units["SOL"])
+    follow_up = await submitted_by_anna(engine, demo_org.units["SOL"])
     card = await _approval_card(bot, follow_up)
     send_back = _button(card.cards[0], "return")
 
@@ -178,7 +161,7 @@ async def test_sent_back_with_a_comment_the_manager_is_told_and_can_edit_again(b
 async def test_a_resubmission_supersedes_the_old_card(bot, engine, demo_org):
     url = bot.connector.url
     await _hello(bot, ANNA, BERTIL)
-    follow_up = await _submitted(engine, demo_org.units["SOL"])
+    follow_up = await submitted_by_anna(engine, demo_org.units["SOL"])
     first = await _approval_card(bot, follow_up)
     await bot.say(card_submit({**_button(first.cards[0], "return"), "comment": COMMENT}, service_url=url, user=BERTIL))
     await dispatcher_for(bot.runner.app).run_once()
@@ -199,7 +182,7 @@ async def test_a_resubmission_supersedes_the_old_card(bot, engine, demo_org):
 
 async def test_an_approver_målkoll_cannot_reach_is_named_to_the_manager_once(bot, engine, demo_org):
     await _hello(bot, ANNA)  # the department head has never opened Målkoll
-    await _submitted(engine, demo_org.units["SOL"])
+    await submitted_by_anna(engine, demo_org.units["SOL"])
     dispatcher = dispatcher_for(bot.runner.app)
     report = await dispatcher.run_once()
     assert (report.unreachable, report.sent) == (1, 1)

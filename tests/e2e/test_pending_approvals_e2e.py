@@ -10,60 +10,24 @@ import pytest
 
 from bot import outbox_dispatcher
 from bot.outbox_dispatcher import dispatcher_for
-from goals.access import identify
-from goals.clock import SystemClock
-from goals.model import FollowUp, FollowUpState, Fulfilment
-from goals.periods import current_period
-from goals.services import (
-    FollowUpChanges,
-    open_follow_up,
-    save_follow_up,
-    submit_follow_up,
-)
+from goals.model import FollowUp, FollowUpState
 from storage.session import make_sessionmaker
 from storage.unit_of_work import uow_factory as make_uow_factory
 from tests.support.activities import (
-    DEMO_TENANT,
     card_submit,
     demo_user,
     message,
     personal_conversation,
 )
+from tests.support.approvals import submitted_by_anna
 
 ANNA, BERTIL = demo_user(1), demo_user(2)
-ANALYSIS = (
-    "Språkutvecklingen har gått framåt i alla grupper sedan vi införde dagliga läsestunder, men barnen "
-    "med annat modersmål behöver mer stöd, och två av fyra pedagoger har inte gått utbildningen ännu."
-)
 PRESSED = "listed-card-1"  # the message id Teams puts in replyToId when a card's button is pressed
 
 
 @pytest.fixture(autouse=True)
 def _passes_run_by_the_tests(monkeypatch):
     monkeypatch.setattr(outbox_dispatcher, "PASS_INTERVAL_SECONDS", 3600.0)
-
-
-async def _submitted(engine, unit_id: int) -> FollowUp:
-    make_uow = make_uow_factory(make_sessionmaker(engine))
-    clock = SystemClock()
-    today = clock.today()
-    anna = await identify(make_uow(), tenant_id=DEMO_TENANT, entra_object_id=ANNA)
-    async with make_uow() as uow:
-        goal = (await uow.goals.for_owners([unit_id], today.year))[0]
-        root = (await uow.orgs.ancestors(unit_id))[-1]
-        period = current_period(await uow.periods.for_root(root.id, today.year), today)
-    draft = await open_follow_up(make_uow(), actor=anna, goal_id=goal.id, period_id=period.id, clock=clock)
-    changes = FollowUpChanges(
-        assessment=Fulfilment.PARTLY,
-        forecast=None if period.is_year_end else Fulfilment.FULFILLED,
-        analysis=ANALYSIS,
-        actions="Alla pedagoger går utbildningen före sommaren.",
-        resource_use="Utbildningen ryms i enhetens budget.",
-    )
-    saved = await save_follow_up(make_uow(), actor=anna, follow_up_id=draft.id, expected_version=draft.version,
-                                 changes=changes, clock=clock)
-    return await submit_follow_up(make_uow(), actor=anna, follow_up_id=saved.id, expected_version=saved.version,
-                                  clock=clock)
 
 
 async def _stored(engine, follow_up_id: int) -> tuple[FollowUp, list[tuple[str, int | None]]]:
@@ -85,7 +49,7 @@ def _pressed(value: dict, *, url: str, user: str) -> dict:
 
 async def test_the_head_asks_gets_the_card_and_approves_from_it(bot, engine, demo_org):
     url = bot.connector.url
-    follow_up = await _submitted(engine, demo_org.units["SOL"])
+    follow_up = await submitted_by_anna(engine, demo_org.units["SOL"])
     # No proactive card was ever delivered (the head had not opened Målkoll): asking is the way in.
     sent = await bot.say(message("vad ska jag godkänna?", service_url=url, user=BERTIL))
     assert sent[0].text == "En uppföljning väntar på ditt beslut:"
@@ -117,7 +81,7 @@ async def test_with_the_proactive_card_too_both_cards_close_and_others_are_refus
     url = bot.connector.url
     for user in (ANNA, BERTIL):
         await bot.say(message("hej", service_url=url, user=user))
-    follow_up = await _submitted(engine, demo_org.units["SOL"])
+    follow_up = await submitted_by_anna(engine, demo_org.units["SOL"])
     report = await dispatcher_for(bot.runner.app).run_once()
     assert report.sent == 1
     proactive = [r for r in bot.connector.to(personal_conversation(BERTIL)) if r.cards][-1]

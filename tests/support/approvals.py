@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from goals import services
 from goals.access import Actor, identify
-from goals.clock import FixedClock
+from goals.clock import FixedClock, SystemClock
 from goals.model import FollowUp, Fulfilment, Goal, OrgKind, Role
 from goals.periods import current_period
 from goals.ports import UnitOfWork
@@ -20,6 +20,8 @@ from goals.services import (
     save_follow_up,
     submit_follow_up,
 )
+from storage.session import make_sessionmaker
+from storage.unit_of_work import uow_factory
 from tests.support.activities import DEMO_TENANT, demo_user
 from tests.support.org import DemoOrg
 
@@ -82,3 +84,34 @@ async def add_other_department(uow_factory: Callable[[], UnitOfWork], org: DemoO
         valid_from=year, valid_to=year))
     org.units["EK"] = unit.id
     return unit.id
+
+
+E2E_ANALYSIS = (
+    "Språkutvecklingen har gått framåt i alla grupper sedan vi införde dagliga läsestunder, men barnen "
+    "med annat modersmål behöver mer stöd, och två av fyra pedagoger har inte gått utbildningen ännu."
+)
+
+
+async def submitted_by_anna(engine, unit_id: int) -> FollowUp:
+    """Anna's (demo person 01) follow-up of her unit's first goal for the current period,
+    submitted today by the system clock: what the e2e approval tests press buttons on."""
+    make_uow = uow_factory(make_sessionmaker(engine))
+    clock = SystemClock()
+    today = clock.today()
+    anna = await identify(make_uow(), tenant_id=DEMO_TENANT, entra_object_id=demo_user(1))
+    async with make_uow() as uow:
+        goal = (await uow.goals.for_owners([unit_id], today.year))[0]
+        root = (await uow.orgs.ancestors(unit_id))[-1]
+        period = current_period(await uow.periods.for_root(root.id, today.year), today)
+    draft = await open_follow_up(make_uow(), actor=anna, goal_id=goal.id, period_id=period.id, clock=clock)
+    changes = FollowUpChanges(
+        assessment=Fulfilment.PARTLY,
+        forecast=None if period.is_year_end else Fulfilment.FULFILLED,
+        analysis=E2E_ANALYSIS,
+        actions="Alla pedagoger går utbildningen före sommaren.",
+        resource_use="Utbildningen ryms i enhetens budget.",
+    )
+    saved = await save_follow_up(make_uow(), actor=anna, follow_up_id=draft.id, expected_version=draft.version,
+                                 changes=changes, clock=clock)
+    return await submit_follow_up(make_uow(), actor=anna, follow_up_id=saved.id, expected_version=saved.version,
+                                  clock=clock)
