@@ -35,6 +35,7 @@ from dialogs.cards.approval import (
     Decided,
     build_approval_card,
 )
+from dialogs.cards.overview import period_name
 from dialogs.texts import Texts
 from dialogs.turn_state import actor_of, texts_of
 from goals.errors import (
@@ -219,13 +220,21 @@ class PendingApprovalsDialog(Dialog):
 
     async def answer_now(self, context: TurnContext) -> None:
         texts, actor = texts_of(context), actor_of(context)
-        pending = await pending_approvals(self._uow(), actor=actor, limit=self._limit)
+        pending = await pending_approvals(self._uow(), actor=actor, limit=self._limit, today=self._clock.today())
         if not pending.approver:
             role = texts.t(f"approvals.role.{(pending.approver_role or Role.DEPARTMENT_HEAD).value}")
             if pending.approver_names:
                 text = texts.t("approvals.pending.not_approver_named", role=role, names=", ".join(pending.approver_names))
             else:
                 text = texts.t("approvals.pending.not_approver", role=role)
+            if pending.own_period is not None and pending.own_states:
+                # "är min uppföljning godkänd?" lands here too: say where theirs stand
+                counts = ", ".join(
+                    texts.t("approvals.own.count", label=texts.t(f"approvals.own.{(state.value if state else 'none')}"),
+                            count=count)
+                    for state, count in pending.own_states
+                )
+                text += "\n\n" + texts.t("approvals.own.line", period=period_name(texts, pending.own_period), counts=counts)
             await context.send_activity(text)
             return
         if not pending.views:

@@ -6,7 +6,7 @@ person's decision, as the same views."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from goals.access import (
     Actor,
@@ -17,7 +17,7 @@ from goals.access import (
     profile_for_in,
 )
 from goals.errors import NotFound
-from goals.model import FollowUp, Goal, OrgNode, Period, Role
+from goals.model import FollowUp, FollowUpState, Goal, OrgNode, Period, Role
 from goals.ports import UnitOfWork
 from goals.profiles import Profile
 
@@ -79,17 +79,27 @@ class PendingApprovals:
     approver: bool
     approver_role: Role | None = None
     approver_names: tuple[str, ...] = ()
+    # Not an approver but managing units ("är min uppföljning godkänd?"): the period to
+    # report now and how many of their goals' follow-ups for it are in each state
+    # (None = not started), most pressing first; empty without `today` or units.
+    own_period: Period | None = None
+    own_states: tuple[tuple[FollowUpState | None, int], ...] = ()
 
 
-async def pending_approvals(uow: UnitOfWork, *, actor: Actor, limit: int = 5) -> PendingApprovals:
+async def pending_approvals(
+    uow: UnitOfWork, *, actor: Actor, limit: int = 5, today: date | None = None
+) -> PendingApprovals:
     """The submitted follow-ups this person may approve or return now, scoped exactly
     as goals.services.follow_ups decides (goal owner in scope, the owner's profile's
-    approver role held on an ancestor of the owner, period open, state submitted)."""
+    approver role held on an ancestor of the owner, period open, state submitted).
+    For someone who approves nothing, with `today`: where their own units' follow-ups
+    stand (PendingApprovals.own_states)."""
     async with uow:
         tops = await _approving_nodes_in(uow, actor)
         if not tops:
             role, names = await _approvers_of_own_units_in(uow, actor)
-            return PendingApprovals((), 0, False, role, names)
+            period, states = await _own_states_in(uow, actor, today) if today is not None else (None, ())
+            return PendingApprovals((), 0, False, role, names, period, states)
         owner_ids: set[int] = set()
         for top in tops:
             owner_ids.update(node.id for node in (await uow.orgs.subtree(top))[1:])
@@ -145,6 +155,27 @@ async def _decidable_owner_in(uow: UnitOfWork, actor: Actor, owner_id: int) -> O
     profile = await profile_for_in(uow, node_id=owner.id)
     ancestor_ids = {a.id for a in await uow.orgs.ancestors(owner.id)}
     return owner if holds_role_above(actor, role=profile.approver_role, ancestor_ids=ancestor_ids) else None
+
+
+# Most pressing first: waiting for a decision, sent back, not yet sent, then done.
+_OWN_ORDER = (FollowUpState.SUBMITTED, FollowUpState.RETURNED, FollowUpState.DRAFT, None, FollowUpState.APPROVED)
+
+
+async def _own_states_in(
+    uow: UnitOfWork, actor: Actor, today: date
+) -> tuple[Period | None, tuple[tuple[FollowUpState | None, int], ...]]:
+    """The states of the follow-ups of the actor's own units' goals for the period to
+    report now (the status memo's view: goals valid this year, each with its period)."""
+    units = [unit.id for unit in await managed_units_in(uow, actor=actor)]
+    statuses = [s for s in await uow.status.statuses(units, today) if s.goal.owner_id in units] if units else []
+    period = next((s.period for s in statuses if s.period is not None), None)
+    if period is None:
+        return None, ()
+    counts: dict[FollowUpState | None, int] = {}
+    for status in statuses:
+        if status.period is not None and status.period.id == period.id:
+            counts[status.state] = counts.get(status.state, 0) + 1
+    return period, tuple((state, counts[state]) for state in _OWN_ORDER if state in counts)
 
 
 async def _approvers_of_own_units_in(uow: UnitOfWork, actor: Actor) -> tuple[Role | None, tuple[str, ...]]:

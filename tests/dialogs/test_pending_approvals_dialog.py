@@ -143,6 +143,19 @@ async def test_a_unit_manager_is_told_their_department_head_approves(city):
     assert replies[0].text.startswith("Your unit's follow-ups are approved by the department head (Bertil Ek)")
 
 
+async def test_a_unit_manager_asking_if_theirs_is_approved_hears_where_their_follow_ups_stand(city):
+    factory, submitted, _ = city
+    replies = await replies_to(client_for(factory, ANNA), "är min uppföljning godkänd?")
+    assert len(replies) == 1 and not cards(replies)
+    assert replies[0].text.endswith("\n\nDina uppföljningar för Tertial 2 2026: väntar på beslut 2.")
+
+    annas = sorted(submitted[:2], key=lambda f: f.id)
+    await approve_follow_up(factory(), actor=await actor_of(factory, BERTIL), follow_up_id=annas[0].id,
+                            expected_version=annas[0].version, clock=CLOCK)
+    replies = await replies_to(client_for(factory, ANNA, "en-US"), "is my follow-up approved?")
+    assert replies[0].text.endswith("\n\nYour follow-ups for Four-month period 2 2026: waiting for a decision 1, approved 1.")
+
+
 async def test_staff_without_a_unit_are_told_which_role_approves(city):
     factory, _, _ = city
     replies = await replies_to(client_for(factory, 3), "approvals")
