@@ -28,6 +28,26 @@ def _in_channel(text: str, url: str, user: str) -> dict:
     return message(text, service_url=url, user=user, team_id=TEAM, channel_id=CHANNEL)
 
 
+async def _summaries_the_day_after_t1(bot, engine, demo_org):
+    """T1 of the demo org, and one scheduled summary pass on the day after its deadline,
+    sending through the running bot's adapter."""
+    sessionmaker = make_sessionmaker(engine)
+    make_uow = make_uow_factory(sessionmaker)
+    async with make_uow() as uow:
+        root = (await uow.orgs.ancestors(demo_org.units["SOL"]))[-1]
+        t1 = (await uow.periods.for_root(root.id))[0]
+    the_day_after = datetime.combine(t1.deadline + timedelta(days=1), time(10), ZoneInfo("Europe/Stockholm"))
+    references = ReferenceStore(sessionmaker)
+    sender = ProactiveSender(bot.runner.app[RUNTIME].adapter, app_id="", references=references)
+
+    async def run():
+        return await post_due_summaries(uow_factory=make_uow, links=ChannelLinkStore(sessionmaker),
+                                        ledger=SummaryPostLedger(sessionmaker), references=references, sender=sender,
+                                        now=the_day_after)
+
+    return t1, run
+
+
 async def test_a_head_links_the_channel_and_the_summary_arrives_there(bot, demo_org):
     url = bot.connector.url
     sent = await bot.say(_in_channel("sammanfattning", url, BERTIL))
@@ -58,19 +78,7 @@ async def test_a_head_links_the_channel_and_the_summary_arrives_there(bot, demo_
 async def test_the_scheduled_post_after_the_deadline_goes_to_the_channel_once(bot, engine, demo_org):
     url = bot.connector.url
     await bot.say(_in_channel("koppla kanalen till avdelning förskola", url, BERTIL))
-    sessionmaker = make_sessionmaker(engine)
-    make_uow = make_uow_factory(sessionmaker)
-    async with make_uow() as uow:
-        root = (await uow.orgs.ancestors(demo_org.units["SOL"]))[-1]
-        t1 = (await uow.periods.for_root(root.id))[0]
-    the_day_after = datetime.combine(t1.deadline + timedelta(days=1), time(10), ZoneInfo("Europe/Stockholm"))
-    references = ReferenceStore(sessionmaker)
-    sender = ProactiveSender(bot.runner.app[RUNTIME].adapter, app_id="", references=references)
-
-    async def run():
-        return await post_due_summaries(uow_factory=make_uow, links=ChannelLinkStore(sessionmaker),
-                                        ledger=SummaryPostLedger(sessionmaker), references=references, sender=sender,
-                                        now=the_day_after)
+    t1, run = await _summaries_the_day_after_t1(bot, engine, demo_org)
 
     before = len(bot.connector.activities)
     first = await run()
@@ -88,18 +96,9 @@ async def test_two_channels_following_one_department_both_get_the_same_post_once
     await bot.say(_in_channel("koppla kanalen till avdelning förskola", url, BERTIL))
     await bot.say(message("koppla kanalen till avdelning förskola", service_url=url, user=BERTIL, team_id=TEAM,
                           channel_id=other))
-    sessionmaker = make_sessionmaker(engine)
-    make_uow = make_uow_factory(sessionmaker)
-    async with make_uow() as uow:
-        root = (await uow.orgs.ancestors(demo_org.units["SOL"]))[-1]
-        t1 = (await uow.periods.for_root(root.id))[0]
-    the_day_after = datetime.combine(t1.deadline + timedelta(days=1), time(10), ZoneInfo("Europe/Stockholm"))
-    references = ReferenceStore(sessionmaker)
-    sender = ProactiveSender(bot.runner.app[RUNTIME].adapter, app_id="", references=references)
+    _, run = await _summaries_the_day_after_t1(bot, engine, demo_org)
     before = len(bot.connector.activities)
-    report = await post_due_summaries(uow_factory=make_uow, links=ChannelLinkStore(sessionmaker),
-                                      ledger=SummaryPostLedger(sessionmaker), references=references, sender=sender,
-                                      now=the_day_after)
+    report = await run()
     posted = bot.connector.activities[before:]
     assert sorted(r.conversation_id for r in posted) == sorted([CHANNEL, other])
     assert len(report.posted) == 2 and posted[0].cards == posted[1].cards
