@@ -22,8 +22,8 @@ from goals.access import Actor, find_in_scope_in, require_in_scope_in, root_of_i
 from goals.errors import PermissionDenied
 from goals.model import FollowUpState, Goal, Indicator, Measurement, OrgNode, Period, Role
 from goals.ports import GoalSnapshot, UnitOfWork
-from goals.services.questions import BehindGoal
-from goals.status import GoalStatus, goal_status_of, sorted_by_severity  # noqa: F401  (GoalStatus, goal_status_of: here before goals.status)
+from goals.services.questions import BehindGoal, behind_of
+from goals.status import GoalStatus, sorted_by_severity
 
 # Who may ask which units have not reported: the people who follow units up.
 # A unit manager's own units are answered by "what is left to report".
@@ -144,10 +144,7 @@ def behind_in(view: ScopeView, *, today: date, node_id: int | None = None) -> li
     """What goals.services.behind_goals answers, from a view already read: the same rules,
     the same order (most behind first; ties by owner name, goal number, id)."""
     owners = view.below(node_id) if node_id is not None else None
-    behind = sorted_by_severity(
-        s for s in view.statuses if s.reasons and (owners is None or s.goal.owner_id in owners)
-    )
-    return [BehindGoal(goal=s.goal, owner_name=s.owner_name, reasons=s.reasons) for s in behind]
+    return behind_of(s for s in view.statuses if owners is None or s.goal.owner_id in owners)
 
 
 # --- names -----------------------------------------------------------------------------

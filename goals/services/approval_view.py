@@ -167,7 +167,7 @@ async def _own_states_in(
     """The states of the follow-ups of the actor's own units' goals for the period to
     report now (the status memo's view: goals valid this year, each with its period)."""
     units = [unit.id for unit in await managed_units_in(uow, actor=actor)]
-    statuses = [s for s in await uow.status.statuses(units, today) if s.goal.owner_id in units] if units else []
+    statuses = await uow.status.statuses(units, today) if units else []
     period = next((s.period for s in statuses if s.period is not None), None)
     if period is None:
         return None, ()

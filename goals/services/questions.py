@@ -9,7 +9,7 @@ changed, goals/status_memo.py), so the chat answer and the rules can never disag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +17,7 @@ from goals.access import Actor, require_in_scope_in, scope_nodes_in
 from goals.model import Goal, OrgNode, Period, Role
 from goals.periods import current_period
 from goals.ports import UnitOfWork
-from goals.status import Due, Reason, sorted_by_severity
+from goals.status import Due, GoalStatus, Reason, sorted_by_severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,11 @@ async def behind_goals(
     async with uow:
         owner_ids = await _owner_ids(uow, actor, node_id)
         statuses = await uow.status.statuses(owner_ids, today) if owner_ids else []
+    return behind_of(statuses)
+
+
+def behind_of(statuses: Iterable[GoalStatus]) -> list[BehindGoal]:
+    """The goals among `statuses` that are behind, most behind first."""
     return [
         BehindGoal(goal=status.goal, owner_name=status.owner_name, reasons=status.reasons)
         for status in sorted_by_severity(status for status in statuses if status.reasons)
