@@ -138,6 +138,21 @@ async def scope_nodes_in(
     return list(seen.values())
 
 
+def own_subtree_top(actor: Actor) -> int | None:
+    """The node whose subtree is the actor's whole scope, when that is known without
+    a read: every assignment a unit manager's or department head's on that one node
+    (most people). None otherwise; then `scope_nodes_in` works the scope out."""
+    nodes = {assignment.org_node_id for assignment in actor.roles}
+    if len(nodes) == 1 and all(assignment.role in _OWN_NODE_ROLES for assignment in actor.roles):
+        return next(iter(nodes))
+    return None
+
+
+def visible_to(actor: Actor, node: OrgNode) -> bool:
+    """False for a node of another tenant (as every scope read checks)."""
+    return _same_tenant(node, actor.person.tenant_id)
+
+
 async def find_in_scope_in(
     uow: UnitOfWork, *, actor: Actor, node_id: int, roles: Collection[Role] = ALL_ROLES
 ) -> OrgNode | None:

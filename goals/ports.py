@@ -68,6 +68,23 @@ class OutboxEvent:
     processed_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SubtreeHeadlines:
+    """What "mina mål" needs of one scope subtree, read together.
+
+    `nodes`: the subtree, its top first, parents before children (as
+    `OrgRepository.subtree`). `root_id`: the organisation root above the top (the top
+    itself when it is a root, or when no root is found). `periods`: that root's
+    periods, as `PeriodRepository.for_root`. `goals`: the subtree's goals valid in
+    some year from `first_year` to `last_year`, without children, by owner and number.
+    """
+
+    nodes: tuple[OrgNode, ...]
+    root_id: int
+    periods: tuple[Period, ...]
+    goals: tuple[Goal, ...]
+
+
 # --- repositories ------------------------------------------------------------
 
 
@@ -238,6 +255,15 @@ class StatusReader(abc.ABC):
         return [goal_status_of(snapshot, today) for snapshot in await self.snapshots(owner_ids, today.year)]
 
 
+class OverviewReader(abc.ABC):
+    """The overview of a person's goals ("mina mål"), asked on every such turn: the SQL
+    reader answers it in one statement (benchmarked in bench/turns.py)."""
+
+    @abc.abstractmethod
+    async def subtree_headlines(self, node_id: int, first_year: int, last_year: int) -> SubtreeHeadlines | None:
+        """None if there is no such node."""
+
+
 class AuditLog(abc.ABC):
     @abc.abstractmethod
     async def add(self, record: AuditRecord) -> None: ...
@@ -272,6 +298,7 @@ class UnitOfWork(abc.ABC):
     periods: PeriodRepository
     follow_ups: FollowUpRepository
     status: StatusReader
+    overview: OverviewReader
     audit: AuditLog
     outbox: Outbox
 

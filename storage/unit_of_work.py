@@ -25,6 +25,7 @@ from storage.repositories import (
     SqlGoalRepository,
     SqlOrgRepository,
     SqlOutbox,
+    SqlOverviewReader,
     SqlPersonRepository,
     SqlPeriodRepository,
     SqlStatusReader,
@@ -48,6 +49,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.periods = SqlPeriodRepository(session)
         self.follow_ups = SqlFollowUpRepository(session)
         self.status = SqlStatusReader(session, self._memo)
+        self.overview = SqlOverviewReader(session)
         self.audit = SqlAuditLog(session)
         self.outbox = SqlOutbox(session)
         return self

@@ -65,7 +65,7 @@ class _Joined(UnitOfWork):
         self._inner = inner
 
     async def __aenter__(self) -> _Joined:
-        for name in ("orgs", "people", "goals", "periods", "follow_ups", "status", "audit", "outbox"):
+        for name in ("orgs", "people", "goals", "periods", "follow_ups", "status", "overview", "audit", "outbox"):
             setattr(self, name, getattr(self._inner, name))
         return self
 

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from goals.access import Actor, require_in_scope_in, scope_nodes_in
+from goals.access import Actor, own_subtree_top, require_in_scope_in, scope_nodes_in, visible_to
 from goals.model import Goal, OrgNode, Period, Role
 from goals.periods import current_period
-from goals.ports import UnitOfWork
+from goals.ports import SubtreeHeadlines, UnitOfWork
 from goals.status import Due, GoalStatus, Reason, sorted_by_severity
 
 
@@ -39,36 +39,62 @@ async def goals_overview(uow: UnitOfWork, *, actor: Actor, today: date) -> list[
     without goals): the goals valid in the current period's year (number and title;
     their children are not read), and that period.
 
-    Asked on every "mina mål", so it reads little: the scope, one ancestor query per
-    organisation root not already in scope, the root's periods, and the goals."""
+    Asked on every "mina mål", so it reads little: for someone whose scope is one
+    subtree of their own node (a unit manager, a department head) one read of the
+    subtree with its root's periods and goals; for anyone else the scope, one
+    ancestor query per organisation root not already in scope, the root's periods,
+    and the goals."""
     async with uow:
-        nodes = await scope_nodes_in(uow, actor=actor)
-        # A unit manager's unit is the top of a scope subtree (tenant-checked there),
-        # so the managed units are among `nodes`: no need to read them again.
-        in_scope = {n.id for n in nodes}
-        managed = {a.org_node_id for a in actor.roles if a.role == Role.UNIT_MANAGER} & in_scope
-        by_root: dict[int, list[OrgNode]] = {}
-        root_cache: dict[int, int] = {}
-        root_periods: dict[int, list[Period]] = {}  # read with the walk to the root
-        for node in nodes:
-            root_id = await _root_id(uow, node, root_cache, root_periods)
-            by_root.setdefault(root_id, []).append(node)
-        overviews: list[UnitOverview] = []
-        for root_id, root_nodes in by_root.items():
-            all_periods = root_periods[root_id] if root_id in root_periods else await uow.periods.for_root(root_id)
-            periods = [p for p in all_periods if p.year in (today.year - 1, today.year)]
-            period = current_period(periods, today)
-            year = period.year if period else today.year
-            goals = await uow.goals.headlines_for_owners([n.id for n in root_nodes], year)
-            owned: dict[int, list[Goal]] = {}
-            for goal in goals:
+        top = own_subtree_top(actor)
+        if top is not None:
+            # goals of both years the period to show may be in; filtered below
+            read = await uow.overview.subtree_headlines(top, today.year - 1, today.year)
+            parts = [read] if read is not None and visible_to(actor, read.nodes[0]) else []
+        else:
+            parts = await _scope_by_root(uow, actor, today)
+    # A unit manager's unit is the top of a scope subtree (tenant-checked there),
+    # so the managed units are among the nodes read: no need to read them again.
+    in_scope = {node.id for part in parts for node in part.nodes}
+    managed = {a.org_node_id for a in actor.roles if a.role == Role.UNIT_MANAGER} & in_scope
+    overviews: list[UnitOverview] = []
+    for part in parts:
+        period, year = _period_to_show(part.periods, today)
+        owned: dict[int, list[Goal]] = {}
+        for goal in part.goals:
+            if goal.is_valid_in(year):
                 owned.setdefault(goal.owner_id, []).append(goal)
-            overviews.extend(
-                UnitOverview(unit=node, goals=tuple(owned.get(node.id, ())), period=period)
-                for node in root_nodes
-                if node.id in owned or node.id in managed
-            )
-        return overviews
+        overviews.extend(
+            UnitOverview(unit=node, goals=tuple(owned.get(node.id, ())), period=period)
+            for node in part.nodes
+            if node.id in owned or node.id in managed
+        )
+    return overviews
+
+
+def _period_to_show(periods: Iterable[Period], today: date) -> tuple[Period | None, int]:
+    """The period to report now among this year's and last year's, and the year whose
+    goals to show (that period's, or this year's when none is open)."""
+    period = current_period([p for p in periods if p.year in (today.year - 1, today.year)], today)
+    return period, period.year if period else today.year
+
+
+async def _scope_by_root(uow: UnitOfWork, actor: Actor, today: date) -> list[SubtreeHeadlines]:
+    """The actor's whole scope (any roles), grouped by organisation root, in the shape
+    of `OverviewReader.subtree_headlines` (goals of the year to show only)."""
+    nodes = await scope_nodes_in(uow, actor=actor)
+    by_root: dict[int, list[OrgNode]] = {}
+    root_cache: dict[int, int] = {}
+    root_periods: dict[int, list[Period]] = {}  # read with the walk to the root
+    for node in nodes:
+        root_id = await _root_id(uow, node, root_cache, root_periods)
+        by_root.setdefault(root_id, []).append(node)
+    parts: list[SubtreeHeadlines] = []
+    for root_id, root_nodes in by_root.items():
+        periods = root_periods[root_id] if root_id in root_periods else await uow.periods.for_root(root_id)
+        _, year = _period_to_show(periods, today)
+        goals = await uow.goals.headlines_for_owners([n.id for n in root_nodes], year)
+        parts.append(SubtreeHeadlines(tuple(root_nodes), root_id, tuple(periods), tuple(goals)))
+    return parts
 
 
 async def behind_goals(

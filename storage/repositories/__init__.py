@@ -6,6 +6,7 @@ from storage.repositories.follow_ups import SqlFollowUpRepository
 from storage.repositories.goals import SqlGoalRepository
 from storage.repositories.orgs import SqlOrgRepository
 from storage.repositories.outbox import SqlOutbox
+from storage.repositories.overview import SqlOverviewReader
 from storage.repositories.people import SqlPersonRepository
 from storage.repositories.periods import SqlPeriodRepository
 from storage.repositories.status import SqlStatusReader
@@ -16,6 +17,7 @@ __all__ = [
     "SqlGoalRepository",
     "SqlOrgRepository",
     "SqlOutbox",
+    "SqlOverviewReader",
     "SqlPersonRepository",
     "SqlPeriodRepository",
     "SqlStatusReader",
