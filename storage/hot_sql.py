@@ -147,7 +147,8 @@ async def write_then_read(
 
 
 _DRIVERS = ("aiosqlite", "asyncpg")
-_CONNECTION = "hot_sql.connection"
+# A unit of work that holds its own connection puts it here (storage/unit_of_work.py).
+CONNECTION_KEY = _CONNECTION = "hot_sql.connection"
 
 
 async def _connection_of(session: AsyncSession) -> AsyncConnection:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from goals.ports import UnitOfWork
 from goals.status_memo import StatusMemo
+from storage.hot_sql import CONNECTION_KEY
 from storage.repositories import (
     SqlAuditLog,
     SqlFollowUpRepository,
@@ -36,12 +37,25 @@ class SqlUnitOfWork(UnitOfWork):
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], memo: StatusMemo | None = None) -> None:
         self._sessionmaker = sessionmaker
         self._session: AsyncSession | None = None
+        self._connection: AsyncConnection | None = None
         self._memo = memo
 
     async def __aenter__(self) -> SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("this unit of work is already in use; take a new one from the factory")
-        session = self._sessionmaker()
+        engine = self._sessionmaker.kw.get("bind")
+        if isinstance(engine, AsyncEngine):
+            # One pooled connection for the whole unit of work, taken here: the session
+            # runs its transaction on it, and the prebuilt reads (storage/hot_sql.py) find
+            # it in `session.info` instead of asking the session for a connection (a
+            # greenlet round trip and the session's transaction bookkeeping, ≈0.1 ms of
+            # CPU on every "mina mål", which reads through them only).
+            self._connection = await engine.connect()
+            session = self._sessionmaker(bind=self._connection)
+            session.info[CONNECTION_KEY] = self._connection
+        else:
+            self._connection = None
+            session = self._sessionmaker()
         self._session = session
         self.orgs = SqlOrgRepository(session)
         self.people = SqlPersonRepository(session)
@@ -56,12 +70,17 @@ class SqlUnitOfWork(UnitOfWork):
 
     async def __aexit__(self, *exc: object) -> None:
         session, self._session = self._session, None
+        connection, self._connection = self._connection, None
         if session is None:
             return
         try:
             await session.rollback()
         finally:
-            await session.close()
+            try:
+                await session.close()
+            finally:
+                if connection is not None:
+                    await connection.close()
 
     @property
     def session(self) -> AsyncSession:

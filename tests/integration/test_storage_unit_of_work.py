@@ -125,3 +125,26 @@ async def test_outbox_pending_by_kind_until_marked_processed(uow_factory):
         await uow.commit()
     async with uow_factory() as uow:
         assert [e.id for e in await uow.outbox.pending("follow_up.submitted")] == [later.id]
+
+
+async def test_a_unit_of_work_runs_on_one_pooled_connection_and_reads_its_own_writes(uow_factory, engine):
+    """Prebuilt reads (storage/hot_sql.py) and the session's statements share the unit of
+    work's one connection: a read after a write in the same unit sees it, before commit,
+    and nothing is left checked out afterwards."""
+    from sqlalchemy import event
+
+    unit = await _unit(uow_factory)
+    checkouts: list[int] = []
+    event.listen(engine.sync_engine.pool, "checkout", lambda *args: checkouts.append(1))
+    async with uow_factory() as uow:
+        assert [n.id for n in await uow.orgs.subtree(unit.id)] == [unit.id]  # prebuilt read
+        child = await uow.orgs.add(OrgNode(0, "sol-a", "Avdelning A", OrgKind.UNIT, unit.id, "t"))  # session
+        assert [n.id for n in await uow.orgs.subtree(unit.id)] == [unit.id, child.id]  # sees its own write
+        headlines = await uow.overview.subtree_headlines(unit.id, 2026, 2026)
+        assert [n.id for n in headlines.nodes] == [unit.id, child.id]
+        await uow.commit()
+        assert [n.id for n in await uow.orgs.subtree(unit.id)] == [unit.id, child.id]
+    assert checkouts == [1]
+    assert engine.sync_engine.pool.checkedout() == 0
+    async with uow_factory() as uow:  # committed
+        assert [n.id for n in await uow.orgs.subtree(unit.id)] == [unit.id, child.id]
