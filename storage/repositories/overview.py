@@ -24,7 +24,9 @@ from goals.model import Goal, OrgKind, OrgNode, Period
 from goals.ports import OverviewReader, SubtreeHeadlines
 from storage.hot_sql import HotQuery
 from storage.models import OrgNodeRow, PeriodRow
+from storage.repositories.goals import GOAL_COLUMNS as _GOAL_COLUMNS
 from storage.repositories.goals import GOALS
+from storage.repositories.periods import COLUMNS as _PERIOD_COLUMNS
 
 _ORG = OrgNodeRow.__table__
 _PERIODS = PeriodRow.__table__
@@ -39,32 +41,6 @@ _NODE_COLUMNS = (
     _ORG.c.tenant_id,
     _ORG.c.profile,
 )
-_PERIOD_COLUMNS = (
-    _PERIODS.c.id,
-    _PERIODS.c.root_id,
-    _PERIODS.c.kind,
-    _PERIODS.c.year,
-    _PERIODS.c.start,
-    _PERIODS.c.end,
-    _PERIODS.c.deadline,
-    _PERIODS.c.is_open,
-    _PERIODS.c.is_year_end,
-)
-_GOAL_COLUMNS = (
-    GOALS.c.id,
-    GOALS.c.code,
-    GOALS.c.title,
-    GOALS.c.level,
-    GOALS.c.owner_id,
-    GOALS.c.valid_from,
-    GOALS.c.valid_to,
-    GOALS.c.number,
-    GOALS.c.description,
-    GOALS.c.parent_id,
-    GOALS.c.area_id,
-)
-
-
 def _json_rows(dialect: str, columns, order_by, from_, where=None):
     """One text column: a JSON array of [column values…, position] per row."""
     row_of, agg = (
