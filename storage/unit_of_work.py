@@ -50,8 +50,11 @@ class SqlUnitOfWork(UnitOfWork):
             # it in `session.info` instead of asking the session for a connection (a
             # greenlet round trip and the session's transaction bookkeeping, ≈0.1 ms of
             # CPU on every "mina mål", which reads through them only).
+            # control_fully: should anything have begun a transaction on the connection
+            # before the session's first statement, the session takes it over and commits
+            # it with `commit()` (the default would only ever roll it back).
             self._connection = await engine.connect()
-            session = self._sessionmaker(bind=self._connection)
+            session = self._sessionmaker(bind=self._connection, join_transaction_mode="control_fully")
             session.info[CONNECTION_KEY] = self._connection
         else:
             self._connection = None

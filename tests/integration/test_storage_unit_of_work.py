@@ -148,3 +148,21 @@ async def test_a_unit_of_work_runs_on_one_pooled_connection_and_reads_its_own_wr
     assert engine.sync_engine.pool.checkedout() == 0
     async with uow_factory() as uow:  # committed
         assert [n.id for n in await uow.orgs.subtree(unit.id)] == [unit.id, child.id]
+
+
+async def test_a_commit_stores_what_ran_on_the_units_connection_before_the_session_began(uow_factory, engine):
+    """Whatever began a transaction on the unit's connection first (a statement through the
+    connection, as the prebuilt reads do for drivers they do not know), `commit()` commits it."""
+    from sqlalchemy import text
+
+    from storage.hot_sql import CONNECTION_KEY
+
+    unit = await _unit(uow_factory)
+    async with uow_factory() as uow:
+        connection = uow.session.info[CONNECTION_KEY]
+        await connection.execute(text("UPDATE org_nodes SET name = 'Solen' WHERE id = :id"), {"id": unit.id})
+        await uow.orgs.add(OrgNode(0, "sol-b", "Avdelning B", OrgKind.UNIT, unit.id, "t"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.orgs.get(unit.id)).name == "Solen"
+        assert [n.code for n in await uow.orgs.subtree(unit.id)] == ["sol", "sol-b"]
