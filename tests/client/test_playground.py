@@ -4,8 +4,8 @@ Teams stand-in) driven through its web UI in headless Debian Chromium.
 The bot runs exactly as a developer runs it (`malkoll db upgrade`, `malkoll demo`,
 `malkoll serve`, local mode: no app id) on a SQLite file of its own; the Playground
 reads the repository's .m365agentsplayground.yml, so the chat is Anna Lindqvist's
-(demo person 01, enhetschef at Förskolan Solrosen). Steps: welcome on install →
-"vilka mål ligger efter?" → the answer card lists the goals the status rules call
+(demo person 01, enhetschef at Förskolan Solrosen). Steps: welcome on install → "My
+goals" from its button (every goal of her unit this year listed) → "vilka mål ligger efter?" → the answer card lists the goals the status rules call
 behind (computed from the same database) → one goal reported through the card form →
 confirmation. A screenshot of each step goes to test-artifacts/playground/.
 
@@ -258,11 +258,37 @@ def _goals_behind(data_dir: Path) -> list[Behind]:
     return asyncio.run(load())
 
 
+def _anna_goals(data_dir: Path) -> list[tuple[int, str]]:
+    """(number, title) of the goals of Anna's units valid this year, read directly from
+    the bot's database (not through the overview's own read)."""
+    from goals.access import identify, scope_nodes
+    from goals.clock import SystemClock
+    from storage.session import create_engine, make_sessionmaker
+    from storage.unit_of_work import uow_factory
+
+    async def load() -> list[tuple[int, str]]:
+        engine = create_engine(f"sqlite+aiosqlite:///{data_dir / 'malkoll.db'}")
+        try:
+            make_uow = uow_factory(make_sessionmaker(engine))
+            today = SystemClock("Europe/Stockholm").today()
+            actor = await identify(make_uow(), tenant_id=DEMO_TENANT, entra_object_id=ANNA)
+            nodes = await scope_nodes(make_uow(), actor=actor)
+            async with make_uow() as uow:
+                goals = await uow.goals.for_owners([n.id for n in nodes], today.year)
+            return [(goal.number, goal.title) for goal in goals]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(load())
+
+
 def test_anna_asks_which_goals_are_behind_and_reports_one_in_the_playground(stack: Stack) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     expected = _goals_behind(stack.data_dir)
     assert expected, "the demo city gives Anna's unit goals behind; without them this test proves nothing"
+    mine = _anna_goals(stack.data_dir)
+    assert mine, "the demo city gives Anna's unit goals this year"
     sv, en = _catalog("sv", "questions")["questions"], _catalog("en", "questions")["questions"]
 
     with sync_playwright() as p:
@@ -282,6 +308,18 @@ def test_anna_asks_which_goals_are_behind_and_reports_one_in_the_playground(stac
             welcome = _either(_catalog("sv")["welcome"]["title"], _catalog("en")["welcome"]["title"])
             expect(cards.filter(has_text=welcome).first).to_be_visible(timeout=STARTUP_SECONDS * 1000)
             shot("1-welcome")
+
+            # 1b. "My goals" from the welcome card: the overview of Anna's unit, one read.
+            welcome_card = cards.filter(has_text=welcome).first
+            my_goals = _either(_catalog("sv")["menu"]["my_goals"], _catalog("en")["menu"]["my_goals"], whole=True)
+            welcome_card.get_by_role("button", name=my_goals).click()
+            overview_title = _either(_catalog("sv")["overview"]["title"], _catalog("en")["overview"]["title"])
+            overview = cards.filter(has_text=overview_title).filter(has_not_text=welcome).last
+            expect(overview).to_be_visible()
+            for number, goal_title in mine:
+                lines = (_catalog(lang)["overview"]["goal"].format(number=number, title=goal_title) for lang in ("sv", "en"))
+                expect(overview).to_contain_text(_either(*lines))
+            shot("1b-my-goals")
 
             # 2. The question, typed as a user types it.
             box = page.get_by_role("textbox")
