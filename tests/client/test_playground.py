@@ -234,15 +234,15 @@ class Behind:
     title: str
 
 
-def _goals_behind(data_dir: Path) -> list[Behind]:
-    """What the status rules say is behind for Anna today, from the bot's own database."""
+def _read_for_anna(data_dir: Path, read):
+    """`await read(uow, nodes, today)` in the bot's own database, with Anna's scope: what
+    the test expects, read there directly rather than through the answer it checks."""
     from goals.access import identify, scope_nodes
     from goals.clock import SystemClock
-    from goals.status import behind_reasons
     from storage.session import create_engine, make_sessionmaker
     from storage.unit_of_work import uow_factory
 
-    async def load() -> list[Behind]:
+    async def load():
         engine = create_engine(f"sqlite+aiosqlite:///{data_dir / 'malkoll.db'}")
         try:
             make_uow = uow_factory(make_sessionmaker(engine))
@@ -250,36 +250,32 @@ def _goals_behind(data_dir: Path) -> list[Behind]:
             actor = await identify(make_uow(), tenant_id=DEMO_TENANT, entra_object_id=ANNA)
             nodes = await scope_nodes(make_uow(), actor=actor)
             async with make_uow() as uow:
-                snapshots = await uow.status.snapshots([n.id for n in nodes], today.year)
-            return [Behind(s.goal.number, s.goal.title) for s in snapshots if behind_reasons(s, today)]
+                return await read(uow, [n.id for n in nodes], today)
         finally:
             await engine.dispose()
 
     return asyncio.run(load())
+
+
+def _goals_behind(data_dir: Path) -> list[Behind]:
+    """What the status rules say is behind for Anna today."""
+    from goals.status import behind_reasons
+
+    async def read(uow, node_ids, today):
+        snapshots = await uow.status.snapshots(node_ids, today.year)
+        return [Behind(s.goal.number, s.goal.title) for s in snapshots if behind_reasons(s, today)]
+
+    return _read_for_anna(data_dir, read)
 
 
 def _anna_goals(data_dir: Path) -> list[tuple[int, str]]:
-    """(number, title) of the goals of Anna's units valid this year, read directly from
-    the bot's database (not through the overview's own read)."""
-    from goals.access import identify, scope_nodes
-    from goals.clock import SystemClock
-    from storage.session import create_engine, make_sessionmaker
-    from storage.unit_of_work import uow_factory
+    """(number, title) of the goals of Anna's units valid this year (not through the
+    overview's own read)."""
 
-    async def load() -> list[tuple[int, str]]:
-        engine = create_engine(f"sqlite+aiosqlite:///{data_dir / 'malkoll.db'}")
-        try:
-            make_uow = uow_factory(make_sessionmaker(engine))
-            today = SystemClock("Europe/Stockholm").today()
-            actor = await identify(make_uow(), tenant_id=DEMO_TENANT, entra_object_id=ANNA)
-            nodes = await scope_nodes(make_uow(), actor=actor)
-            async with make_uow() as uow:
-                goals = await uow.goals.for_owners([n.id for n in nodes], today.year)
-            return [(goal.number, goal.title) for goal in goals]
-        finally:
-            await engine.dispose()
+    async def read(uow, node_ids, today):
+        return [(goal.number, goal.title) for goal in await uow.goals.for_owners(node_ids, today.year)]
 
-    return asyncio.run(load())
+    return _read_for_anna(data_dir, read)
 
 
 def test_anna_asks_which_goals_are_behind_and_reports_one_in_the_playground(stack: Stack) -> None:
